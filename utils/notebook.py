@@ -1,0 +1,73 @@
+"""What every lesson does right after its set-up cell: quiet libraries and readable tables.
+
+``setup()`` prints nothing; it only changes settings, so stored outputs stay clean.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+from . import COURSE_REPO
+
+CLONE_DIR = "/content/open-vs-closed-llms"
+
+SETUP_CELL = f"""\
+# Set-up. In Colab: install what Colab lacks and fetch the course helpers. Elsewhere: nothing to do.
+import sys, subprocess, pathlib
+if "google.colab" in sys.modules and not pathlib.Path("{CLONE_DIR}").exists():
+    subprocess.run("git clone -q --depth 1 {COURSE_REPO} {CLONE_DIR}"
+                   " && pip install -q -r {CLONE_DIR}/requirements-colab.txt"
+                   " && pip install -q --no-deps -r {CLONE_DIR}/requirements-nodeps.txt", shell=True, check=True)
+here = pathlib.Path.cwd()
+sys.path.insert(0, str(next(p for p in [here, *here.parents, pathlib.Path("{CLONE_DIR}")] if (p / "utils").is_dir())))
+import utils.notebook
+utils.notebook.setup()"""
+"""The second cell of every lesson, word for word (tests/test_notebook_hygiene.py checks it)."""
+
+
+def colab_url(notebook_file: str) -> str:
+    """The "Open in Colab" address of a notebook in this repository's main branch."""
+    repo = COURSE_REPO.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{notebook_file}"
+
+
+def colab_badge(notebook_file: str) -> str:
+    """The markdown badge that opens the first cell of every lesson."""
+    return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook_file)})"
+
+
+def in_colab() -> bool:
+    import sys
+
+    return "google.colab" in sys.modules
+
+
+def setup(seed: int = 0) -> None:
+    """Quiet progress bars and library chatter, fix the random seeds, and widen pandas' columns."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", 200)
+    pd.set_option("display.width", 200)
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers is a requirement
+        pass
+    # torch prints this one when a lesson reads a config on a machine without a GPU; it says nothing useful here.
+    warnings.filterwarnings("ignore", message=".*CUDA initialization.*")
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except ImportError:  # pragma: no cover
+        pass
