@@ -107,12 +107,17 @@ def next_token_table(tokenizer, model, prompt: str, k: int = 10, chat: bool | No
         rows.append(
             {
                 "rank": rank,
-                "token": tokenizer.decode([token_id]),
+                "token": show_token(tokenizer.decode([token_id])),
                 "token id": token_id,
                 "probability": round(p, decimals),
             }
         )
     return pd.DataFrame(rows).set_index("rank")
+
+
+def show_token(text: str) -> str:
+    """A token's text made visible: quoted, so that leading spaces and newlines show (' lunch', '\\n')."""
+    return repr(text)
 
 
 def tokenize_table(tokenizer, text: str):
@@ -122,7 +127,7 @@ def tokenize_table(tokenizer, text: str):
     _check_prompt(text)
     ids = tokenizer(text, add_special_tokens=False).input_ids
     return pd.DataFrame(
-        {"token id": ids, "text": [tokenizer.decode([i]) for i in ids]},
+        {"token id": ids, "text": [show_token(tokenizer.decode([i])) for i in ids]},
         index=pd.RangeIndex(1, len(ids) + 1, name="position"),
     )
 

@@ -4,7 +4,7 @@ In a notebook::
 
     from utils.exercises import check
     answer = ...            # the learner's answer
-    check("01.1", answer)   # prints feedback, never the solution; returns True or False
+    check("01.1", answer)   # prints feedback, never the solution
 
 Each lesson keeps its exercises in ``utils/exercises/lessonNN.py``, registered with ``@exercise``.
 Every exercise carries one correct answer and one typical wrong answer so that the test suite can run
@@ -80,11 +80,15 @@ def get(key: str) -> Exercise:
     return REGISTRY[key]
 
 
-def check(key: str, answer) -> bool:
-    """Print feedback on ``answer`` to exercise ``key`` and return whether it is correct."""
+def is_correct(key: str, answer) -> bool:
+    """Whether ``answer`` solves exercise ``key`` (no output)."""
+    return get(key).run(answer)[0]
+
+
+def check(key: str, answer) -> None:
+    """Print feedback on ``answer`` to exercise ``key``: right or not, and a hint, never the solution."""
     ok, feedback = get(key).run(answer)
     print(("✅ Correct. " if ok else "❌ Not yet. ") + feedback)
-    return ok
 
 
 def close(a: float, b: float, rel: float = 0.02) -> bool:

