@@ -75,7 +75,8 @@ class ArchConfig:
 
     def with_kv_heads(self, num_kv_heads: int) -> "ArchConfig":
         """The same model with another number of key-value heads (to compare MHA, GQA and MQA)."""
-        return replace(self, num_kv_heads=num_kv_heads, name=f"{self.name} ({num_kv_heads} kv heads)")
+        heads = "1 kv head" if num_kv_heads == 1 else f"{num_kv_heads} kv heads"
+        return replace(self, num_kv_heads=num_kv_heads, name=f"{self.name} ({heads})")
 
 
 def _get(config, key, default=None):
@@ -320,6 +321,14 @@ def descendants(df, name: str, relations=None) -> list[str]:
     return found
 
 
+def release_label(df):
+    """The release dates as text, to the precision they are known: 2023-03-13, or 2023-04 for a month."""
+    import pandas as pd
+
+    dates = pd.to_datetime(df["date"], format="mixed")
+    return dates.dt.strftime("%Y-%m-%d").where(df["date_precision"] == "day", dates.dt.strftime("%Y-%m"))
+
+
 def _hover(row) -> str:
     date = row.date.strftime("%Y-%m-%d" if row.date_precision == "day" else "%Y-%m")
     parent = f"{row.relation} from {row.parent}" if isinstance(row.parent, str) and row.parent else "no parent"
@@ -341,7 +350,18 @@ def family_tree_figure(df, title: str = "The LLaMA family and the open models be
     check_lineage(df)
     df = df.copy()
     df["date"] = pd.to_datetime(df["date"], format="mixed")
-    family_order = list(dict.fromkeys(df.sort_values(["date", "model"])["family"]))
+    # families of one line (LLaMA -> Llama 2 -> Llama 3) stay together: order by the date of the oldest
+    # ancestor, then by the family's first release
+    parents, dates = dict(zip(df["model"], df["parent"])), dict(zip(df["model"], df["date"]))
+
+    def root(name):
+        while isinstance(parents[name], str) and parents[name]:
+            name = parents[name]
+        return name
+
+    df["root_date"] = df["model"].map(lambda m: dates[root(m)])
+    first = df.groupby("family").agg(root_date=("root_date", "min"), first=("date", "min"))
+    family_order = first.sort_values(["root_date", "first"]).index.tolist()
     df["family_rank"] = df["family"].map({f: i for i, f in enumerate(family_order)})
     df = df.sort_values(["family_rank", "date", "model"]).reset_index(drop=True)
     df["y"] = range(len(df))
