@@ -40,6 +40,13 @@ def peak_memory_mib() -> float:
     import resource
     import sys
 
+    try:  # Linux: VmHWM is this process's own peak (ru_maxrss can carry a parent's peak into a child)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
@@ -105,7 +112,8 @@ def size_table(name: str, model):
     return {
         "model": name,
         "parameters (M)": round(params / 1e6, 1),
-        f"GGUF file, {info.quantization} (MiB)": round(gguf_path(name).stat().st_size / MIB, 1),
+        "GGUF type": info.quantization,
+        "GGUF file, 4-bit (MiB)": round(gguf_path(name).stat().st_size / MIB, 1),
         "bfloat16 (MiB)": round(params * 2 / MIB, 1),
         "float32 in memory (MiB)": round(weight_bytes(model) / MIB, 1),
     }
@@ -166,6 +174,11 @@ if int(sys.argv[3]) > 0:
     result.update(time_to_first_token_s=speed.time_to_first_token_s, decode_tokens_per_s=speed.decode_tokens_per_s,
                   prefill_tokens_per_s=speed.prefill_tokens_per_s, prompt_tokens=speed.prompt_tokens)
 result["peak_memory_mib"] = bench.peak_memory_mib()
+try:  # Linux: ru_maxrss survives exec (it starts at the parent's size); VmHWM is this process image's own peak
+    with open("/proc/self/status") as status:
+        result["peak_memory_mib"] = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration, ValueError):
+    pass
 result["threads"] = torch.get_num_threads()
 print("@@RESULT@@" + json.dumps(result))
 """
@@ -179,7 +192,7 @@ def measure_in_fresh_process(name: str, new_tokens: int = 64, prefill_tokens: in
     GGUF conversion when the cache is empty), ``load_source``, optionally ``repeat_load_s`` (a second
     load in the same process), ``weight_bytes``, and with ``new_tokens > 0`` the numbers of
     ``measure_generation``; ``peak_memory_mib`` is that process's peak resident memory, i.e. this
-    model alone. ``cache_dir`` sets OPEN_LLM_COURSE_CACHE for the child only (a cold start when empty).
+    model alone (on Linux read from VmHWM: ``ru_maxrss`` would include the parent's size). ``cache_dir`` sets OPEN_LLM_COURSE_CACHE for the child only (a cold start when empty).
     """
     import json
     import os
