@@ -173,12 +173,7 @@ if int(sys.argv[3]) > 0:
     speed = bench.measure_generation(tokenizer, model, new_tokens=int(sys.argv[3]), prefill_tokens=int(sys.argv[4]))
     result.update(time_to_first_token_s=speed.time_to_first_token_s, decode_tokens_per_s=speed.decode_tokens_per_s,
                   prefill_tokens_per_s=speed.prefill_tokens_per_s, prompt_tokens=speed.prompt_tokens)
-result["peak_memory_mib"] = bench.peak_memory_mib()
-try:  # Linux: ru_maxrss survives exec (it starts at the parent's size); VmHWM is this process image's own peak
-    with open("/proc/self/status") as status:
-        result["peak_memory_mib"] = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
-except (OSError, StopIteration, ValueError):
-    pass
+result["peak_memory_mib"] = bench.peak_memory_mib()  # this process image's own peak (VmHWM on Linux)
 result["threads"] = torch.get_num_threads()
 print("@@RESULT@@" + json.dumps(result))
 """
@@ -192,7 +187,8 @@ def measure_in_fresh_process(name: str, new_tokens: int = 64, prefill_tokens: in
     GGUF conversion when the cache is empty), ``load_source``, optionally ``repeat_load_s`` (a second
     load in the same process), ``weight_bytes``, and with ``new_tokens > 0`` the numbers of
     ``measure_generation``; ``peak_memory_mib`` is that process's peak resident memory, i.e. this
-    model alone (on Linux read from VmHWM: ``ru_maxrss`` would include the parent's size). ``cache_dir`` sets OPEN_LLM_COURSE_CACHE for the child only (a cold start when empty).
+    model alone (see ``peak_memory_mib``). ``cache_dir`` sets OPEN_LLM_COURSE_CACHE for the child only
+    (a cold start when empty).
     """
     import json
     import os

@@ -13,7 +13,9 @@ GPU when there is one). The pieces:
 """
 from __future__ import annotations
 
+import contextlib
 import re
+import warnings
 from dataclasses import dataclass
 
 FORMAT_RE = re.compile(r"^Answer: (?P<answer>[^\n]+)\nWhy: (?P<why>[^\n]+)$")
@@ -126,8 +128,9 @@ def parse_instruction(text: str) -> str:
     """The first non-empty line of a generated text, without numbering, quotes or a 'Question:' label."""
     for line in str(text).splitlines():
         line = re.sub(r"^\s*(\d+[.)]|[-*])\s*", "", line).strip()
-        line = re.sub(r"^(new )?(question|task|instruction)\s*\d*\s*:\s*", "", line, flags=re.I).strip()
-        line = line.strip("\"'` ").strip()
+        line = line.strip("\"'` ")
+        line = re.sub(r"^(new )?(question|task|instruction)\s*\d*\s*:\s*", "", line, flags=re.I)
+        line = line.strip("\"'` ")
         if line:
             return line
     return ""
@@ -248,7 +251,31 @@ def add_lora(model, r: int = 8, alpha: int = 16, dropout: float = 0.0, targets=L
     torch.manual_seed(seed)  # the A matrices start random: seed them
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets),
                         task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    with _quiet_peft():
+        return get_peft_model(model, config)
+
+
+def load_adapter(base_model, folder):
+    """Put a saved LoRA adapter (``model.save_pretrained(folder)``) back on a freshly loaded base model."""
+    from pathlib import Path
+
+    from peft import PeftModel
+
+    if not (Path(folder) / "adapter_config.json").is_file():
+        raise FileNotFoundError("No adapter_config.json in that folder: save the adapter first with "
+                                "model.save_pretrained(folder).")
+    with _quiet_peft():
+        model = PeftModel.from_pretrained(base_model, folder)
+    model.eval()
+    return model
+
+
+@contextlib.contextmanager
+def _quiet_peft():
+    """peft 0.21 calls a transformers 5.23 property that warns it is deprecated; nothing a learner can act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
 
 
 def count_parameters(model) -> dict:
