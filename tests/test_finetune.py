@@ -1,0 +1,205 @@
+"""Lesson 07: the fine-tuning helpers, its data files and its exercises."""
+import math
+
+import pandas as pd
+import pytest
+
+from utils import finetune as ft
+from utils.data import read_table
+
+# ---------------------------------------------------------------- data files
+
+def test_instruction_dataset_schema_and_values():
+    df = read_table("finetune_instructions.csv", required=("id", "split", "category", "instruction", "answer", "why"))
+    assert 60 <= len(df) <= 150
+    assert df["id"].is_unique and df["instruction"].is_unique
+    assert set(df["split"]) == {"train", "test"}
+    assert (df["split"] == "test").sum() == 12
+    # every category is in both splits, so the held-out set covers every task type
+    assert (df.groupby("category")["split"].nunique() == 2).all()
+    for column in ("instruction", "answer", "why"):
+        assert df[column].astype(str).str.strip().ne("").all(), column
+    assert (df["source"] == "written for this course (open-vs-closed-llms, lesson 07)").all()
+    assert (df["retrieved"] == pd.Timestamp("2026-11-22")).all()
+    # every response fits the taught format
+    assert all(ft.follows_format(ft.format_response(a, w)) for a, w in zip(df.answer, df.why))
+    assert df["answer"].astype(str).str.split().str.len().max() <= 3
+
+
+def test_arithmetic_and_units_answers_are_right():
+    df = read_table("finetune_instructions.csv")
+    ops = {"plus": lambda a, b: a + b, "minus": lambda a, b: a - b, "times": lambda a, b: a * b,
+           "divided by": lambda a, b: a // b}
+    for ins, ans in zip(df[df.category == "arithmetic"].instruction, df[df.category == "arithmetic"].answer):
+        for word, op in ops.items():
+            if f" {word} " in ins:
+                a, b = ins.removeprefix("What is ").rstrip("?").split(f" {word} ")
+                assert op(int(a), int(b)) == int(ans), ins
+    letters = df[df.instruction.str.startswith("How many letters")]
+    for ins, ans in zip(letters.instruction, letters.answer):
+        assert len(ins.rstrip("?").split()[-1]) == int(ans), ins
+
+
+def test_seed_tasks_and_lineage_files():
+    seeds = read_table("finetune_seed_tasks.csv", required=("instruction", "answer", "why"))
+    assert 5 <= len(seeds) <= 30 and seeds["instruction"].is_unique
+    data = read_table("finetune_instructions.csv")
+    assert not set(seeds.instruction) & set(data.instruction)
+    lineage = read_table("finetune_lineage.csv", date_columns=("released",),
+                         required=("model", "base model", "training data", "method", "licence"))
+    assert list(lineage.model) == ["Stanford Alpaca", "Vicuna-13B", "Guanaco-65B"]
+    assert lineage["released"].is_monotonic_increasing
+    assert lineage["source"].str.len().gt(10).all()
+
+
+# ---------------------------------------------------------------- self-instruct filters
+
+def test_rouge_l_hand_computed():
+    # LCS of "what is the capital of" (5 words); 6 words each: P = R = 5/6
+    assert ft.rouge_l("What is the capital of France?", "What is the capital of Portugal?") == pytest.approx(5 / 6)
+    # 6 vs 7 words, LCS 6: P = 1, R = 6/7, F1 = 12/13
+    assert ft.rouge_l("What is the capital of Spain?", "What is the capital city of Spain?") == pytest.approx(12 / 13)
+    assert ft.rouge_l("a b c", "c b a") == pytest.approx(1 / 3)
+    assert ft.rouge_l("", "anything") == 0.0
+    assert ft.rouge_l("Same text", "same  TEXT!") == 1.0
+
+
+def test_filter_instructions_verdicts():
+    seeds = ["What is the capital of Portugal?", "Give a synonym for angry."]
+    df = ft.filter_instructions(
+        ["What is the capital of France?",       # too similar to a seed
+         "Name three birds that cannot fly.",     # new
+         "name three birds that cannot fly",      # duplicate of the one just kept
+         "Hi?",                                   # too short
+         "Describe the picture of a cat.",        # banned word
+         " ".join(["word"] * 30)],                # too long
+        seeds)
+    assert df["verdict"].tolist() == ["too similar (ROUGE-L >= 0.7)", "kept", "duplicate", "too short (< 3 words)",
+                                      "mentions something a text model cannot see", "too long (> 25 words)"]
+    assert df.loc[0, "most similar"] == seeds[0] and df.loc[0, "max ROUGE-L"] == 0.83
+    with pytest.raises(TypeError, match="lists"):
+        ft.filter_instructions("one string", seeds)
+    with pytest.raises(ValueError, match="max_rouge"):
+        ft.filter_instructions(["a b c"], seeds, max_rouge=0)
+
+
+def test_prompts_and_parsing():
+    seeds = [f"Question number {i}?" for i in range(10)]
+    a = ft.self_instruct_prompts(seeds, n=3, k=4, seed=1)
+    assert a == ft.self_instruct_prompts(seeds, n=3, k=4, seed=1) and len(a) == 3
+    assert a[0].rstrip().endswith("5.") and a[0].count("Question number") == 4
+    with pytest.raises(ValueError, match="k must"):
+        ft.self_instruct_prompts(seeds, k=11)
+    assert ft.parse_instruction(" What is 2 plus 2?\n6. Next one") == "What is 2 plus 2?"
+    assert ft.parse_instruction('\n\n5. "Question: Name a river."') == "Name a river."
+    assert ft.parse_instruction("") == ""
+
+
+# ---------------------------------------------------------------- format and scores
+
+def test_format_and_exact_match():
+    text = ft.format_response("Paris", "Paris is the capital city of France.")
+    assert text == "Answer: Paris\nWhy: Paris is the capital city of France."
+    assert ft.follows_format(text) and ft.extract_answer(text) == "Paris"
+    assert ft.exact_match(text, "paris") and not ft.exact_match(text, "Rome")
+    assert not ft.follows_format("The capital of France is Paris.")
+    assert not ft.follows_format("Answer: Paris")
+    assert not ft.exact_match("Paris", "Paris")
+    with pytest.raises(ValueError, match="non-empty"):
+        ft.format_response("", "why")
+
+
+def test_lora_parameter_formula():
+    assert ft.lora_parameter_count(576, 576, 8) == 9216
+    assert ft.lora_parameter_count(4096, 4096, 16) == 131_072
+    with pytest.raises(ValueError):
+        ft.lora_parameter_count(576, 576, 0)
+
+
+# ---------------------------------------------------------------- training (a tiny random Llama: fast)
+
+@pytest.fixture(scope="module")
+def tiny():
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)
+    return LlamaForCausalLM(config)
+
+
+def test_lora_counts_match_peft_and_formula(tiny):
+    import copy
+
+    model = ft.add_lora(copy.deepcopy(tiny), r=4)
+    counts = ft.count_parameters(model)
+    # per layer: q, o 4*(32+32); k, v 4*(32+16); gate, up 4*(32+64); down 4*(64+32)
+    per_layer = 2 * 256 + 2 * 192 + 3 * 384
+    assert counts["trainable"] == 2 * per_layer == ft.lora_count_for(tiny, 4) == ft.lora_count_for(model, 4)
+    assert counts["total"] == sum(p.numel() for p in tiny.parameters()) + counts["trainable"]
+
+
+def test_one_step_smoke_loss_falls(tiny):
+    import copy
+
+    import torch
+
+    model = ft.add_lora(copy.deepcopy(tiny), r=4, seed=0)
+    examples = [ft.Example(list(range(3, 19)), [-100] * 4 + list(range(7, 19))) for _ in range(4)]
+    batch = ft.collate(examples, pad_id=0)
+    with torch.no_grad():
+        before = model(**batch).loss.item()
+    lines = []
+    losses = ft.train_lora(model, examples, pad_id=0, epochs=1, batch_size=4, lr=1e-2, log=lines.append)
+    with torch.no_grad():
+        after = model(**batch).loss.item()
+    assert len(losses) == 1 and losses[0] == pytest.approx(before, rel=1e-5)
+    assert after < before
+    assert lines == [f"epoch 1  step   1/1 {'█' * 20} loss {losses[0]:.2f}"]
+    assert not model.training
+
+
+def test_train_lora_refuses_a_frozen_model(tiny):
+    import copy
+
+    frozen = copy.deepcopy(tiny).requires_grad_(False)
+    with pytest.raises(ValueError, match="add_lora"):
+        ft.train_lora(frozen, [ft.Example([1, 2, 3], [-100, 2, 3])], pad_id=0)
+
+
+def test_collate_pads_and_masks():
+    batch = ft.collate([ft.Example([5, 6, 7], [-100, 6, 7]), ft.Example([8], [8])], pad_id=0)
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
+# ---------------------------------------------------------------- with the bundled model (about 5 s)
+
+@pytest.fixture(scope="module")
+def smol():
+    from utils.models import load_model
+
+    return load_model("smollm2-135m-instruct", device="cpu")
+
+
+def test_real_model_masks_prompt_and_counts(smol):
+    tokenizer, model = smol
+    (example,) = ft.build_examples(tokenizer, ["What is 2 plus 3?"], ["Answer: 5\nWhy: Two and three make five."])
+    scored = [t for t, l in zip(example.input_ids, example.labels) if l != -100]
+    assert tokenizer.decode(scored) == "Answer: 5\nWhy: Two and three make five.<|im_end|>"
+    # 30 layers x (q, o: 8*(576+576); k, v: 8*(576+192); gate, up, down: 8*(576+1536))
+    assert ft.lora_count_for(model, 8) == 30 * (2 * 9216 + 2 * 6144 + 3 * 16896) == 2_442_240
+    logprob = ft.answer_logprob(tokenizer, model, ["What is 2 plus 3?"], ["Answer: 5\nWhy: Two and three make five."])
+    assert -10 < logprob < 0 and math.isfinite(logprob)
+
+
+def test_exercises_lesson07():
+    from utils.exercises import get
+
+    for key in ("07.1", "07.2", "07.3", "07.4"):
+        ex = get(key)
+        assert ex.run(ex.solution())[0], key
+        assert not ex.run(ex.wrong())[0], key
+        assert not ex.run(...)[0]
