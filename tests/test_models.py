@@ -151,3 +151,27 @@ def test_model_status_reports_ready_copies():
     status = models.model_status()
     assert list(status.index) == list(CATALOG)
     assert (status["local copy"] == "ready").all() and status["installed"].all()
+
+
+def test_fast_tokenizer_path_matches_the_models_own_tokenizer():
+    """load_model builds the tokenizer from tokenizer.json and the recorded settings: it must behave exactly
+    like transformers' own class for the model (encoding, decoding, special tokens, padding side, chat template)."""
+    from transformers import AutoTokenizer
+
+    texts = ["The capital of France is Paris.", "더운 여름날에 먹기 좋은 가벼운 점심 메뉴를 추천해 주세요.",
+             "<bos>hi<eos>\n\n  x  y\t", "def f(x):\n    return x*2  # ünïcödé ✓", " leading space",
+             "<|im_start|>user\nhi<|im_end|>"]
+    for name in CATALOG:
+        folder = models.copy_dir(name)
+        fast, reference = models._load_tokenizer(folder), AutoTokenizer.from_pretrained(folder)
+        assert models._read_manifest(folder).get("tokenizer"), "the copy does not record its tokenizer settings"
+        for text in texts:
+            assert fast(text).input_ids == reference(text).input_ids, (name, text)
+            ids = reference(text).input_ids
+            assert fast.decode(ids) == reference.decode(ids) and \
+                fast.decode(ids, skip_special_tokens=True) == reference.decode(ids, skip_special_tokens=True)
+        assert all(fast.decode([i]) == reference.decode([i]) for i in range(0, len(reference), 997))
+        for attribute in ("bos_token_id", "eos_token_id", "pad_token_id", "unk_token_id", "padding_side",
+                          "chat_template", "all_special_ids"):
+            assert getattr(fast, attribute) == getattr(reference, attribute), (name, attribute)
+        assert len(fast) == len(reference)
