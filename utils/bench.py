@@ -66,12 +66,11 @@ def measure_generation(tokenizer, model, prompt: str = "Tell me a story about a 
     and prefill speed on a ``prefill_tokens``-token input."""
     import torch
 
-    from .generation import encode
+    from .generation import encode, greedy_options
 
     ids = encode(tokenizer, model, prompt)
     mask = torch.ones_like(ids)
-    options = dict(do_sample=False, temperature=None, top_p=None, top_k=None,
-                   pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    options = greedy_options(tokenizer)
     with torch.inference_mode():
         model.generate(ids, attention_mask=mask, max_new_tokens=2, min_new_tokens=2, **options)  # warm-up
         started = time.perf_counter()

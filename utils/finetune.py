@@ -18,6 +18,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from .generation import greedy_options, pad_id
+
 FORMAT_RE = re.compile(r"^Answer: (?P<answer>[^\n]+)\nWhy: (?P<why>[^\n]+)$")
 """The answer format the course dataset teaches: two lines, ``Answer: ...`` then ``Why: ...``."""
 
@@ -160,10 +162,8 @@ def generate_batch(tokenizer, model, prompts, max_new_tokens: int = 32, chat: bo
         batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
     finally:
         tokenizer.padding_side = side
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     with torch.inference_mode():
-        out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False, temperature=None,
-                             top_p=None, top_k=None, pad_token_id=pad)
+        out = model.generate(**batch, max_new_tokens=max_new_tokens, **greedy_options(tokenizer))
     return [tokenizer.decode(row[batch.input_ids.shape[1]:], skip_special_tokens=True).strip() for row in out]
 
 
@@ -368,8 +368,7 @@ def answer_logprob(tokenizer, model, instructions, responses) -> float:
     import torch
 
     examples = build_examples(tokenizer, instructions, responses)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    batch = {k: v.to(model.device) for k, v in collate(examples, pad).items()}
+    batch = {k: v.to(model.device) for k, v in collate(examples, pad_id(tokenizer)).items()}
     with torch.inference_mode():
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
     targets = batch["labels"][:, 1:]

@@ -46,6 +46,23 @@ def encode(tokenizer, model, prompt: str, chat: bool | None = None, system: str 
     return ids.to(model.device)
 
 
+def pad_id(tokenizer) -> int:
+    """The id used to pad a batch: the tokenizer's pad token, or its end-of-sequence token if it has none.
+
+    (Gemma's pad id is 0, so ``pad_token_id or eos_token_id`` would wrongly skip it.)
+    """
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def greedy_options(tokenizer) -> dict:
+    """``model.generate`` options for greedy decoding.
+
+    Sampling settings are set to None explicitly: a model's generation config may carry some, and
+    transformers warns when they are combined with ``do_sample=False``.
+    """
+    return dict(do_sample=False, temperature=None, top_p=None, top_k=None, pad_token_id=pad_id(tokenizer))
+
+
 def generate(
     tokenizer,
     model,
@@ -72,13 +89,11 @@ def generate(
     if not 0 < top_p <= 1:
         raise ValueError("top_p must be in (0, 1].")
     ids = encode(tokenizer, model, prompt, chat=chat, system=system)
-    options = dict(max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    options = greedy_options(tokenizer)
+    options["max_new_tokens"] = max_new_tokens
     if repetition_penalty != 1.0:
         options["repetition_penalty"] = repetition_penalty
-    if temperature == 0:
-        # Passing temperature or top_p together with do_sample=False makes transformers warn: leave them out.
-        options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-    else:
+    if temperature > 0:
         options.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
         if seed is not None:
             torch.manual_seed(seed)

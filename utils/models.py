@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import CATALOG, ModelInfo, get_model_info
+from .generation import pad_id
 
 CACHE_ENV = "OPEN_LLM_COURSE_CACHE"
 COPY_FORMAT = 2  # bump when the layout of a converted copy changes: older copies are rebuilt
@@ -238,11 +239,7 @@ def _load_tokenizer(folder: Path):
     """
     from transformers import PreTrainedTokenizerFast
 
-    settings = (_read_manifest(folder) or {}).get("tokenizer")
-    if not settings:  # a copy from before the settings were recorded
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(folder)
+    settings = _read_manifest(folder)["tokenizer"]  # every copy of COPY_FORMAT 2 records them
     return PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **settings)
 
 
@@ -327,7 +324,8 @@ def load_model(name: str, device: str | None = None, dtype=None, progress=print)
         source = "local copy" if had_copy else "converted from GGUF"
     model.to(device)
     model.eval()
-    model.generation_config.pad_token_id = model.generation_config.pad_token_id or tokenizer.pad_token_id
+    if model.generation_config.pad_token_id is None:
+        model.generation_config.pad_token_id = pad_id(tokenizer)
     LAST_LOAD[name] = LoadReport(name, time.perf_counter() - started, source, device)
     return tokenizer, model
 

@@ -44,19 +44,14 @@ def in_colab() -> bool:
 
 def setup(seed: int = 0) -> None:
     """Quiet progress bars and library chatter, fix the random seeds, and widen pandas' columns."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import pandas as pd
 
+    from .models import quiet_transformers
+
     pd.set_option("display.max_colwidth", 200)
     pd.set_option("display.width", 200)
-    try:
-        import transformers
-
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers is a requirement
-        pass
+    quiet_transformers()
     # torch prints this one when a lesson reads a config on a machine without a GPU; it says nothing useful here.
     warnings.filterwarnings("ignore", message=".*CUDA initialization.*")
     import random

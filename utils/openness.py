@@ -483,13 +483,12 @@ def time_local_answer(tokenizer, model, prompt: str, new_tokens: int = 20, repea
 
     import torch
 
-    from .generation import encode
+    from .generation import encode, greedy_options
 
     if new_tokens < 1 or repeats < 1:
         raise ValueError("new_tokens and repeats must be at least 1.")
     ids = encode(tokenizer, model, prompt)
-    options = dict(do_sample=False, temperature=None, top_p=None, top_k=None, max_new_tokens=new_tokens,
-                   min_new_tokens=new_tokens, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    options = dict(greedy_options(tokenizer), max_new_tokens=new_tokens, min_new_tokens=new_tokens)
     best = float("inf")
     with torch.inference_mode():
         model.generate(ids, attention_mask=torch.ones_like(ids), **{**options, "max_new_tokens": 2, "min_new_tokens": 2})
