@@ -42,4 +42,7 @@ if [[ "$OPEN_LAB" == no ]]; then
   exit 0
 fi
 echo "== 4/4 Opening JupyterLab at notebooks/00_start_here.ipynb (Ctrl+C to stop)"
-exec "$PYTHON" -m jupyterlab notebooks/00_start_here.ipynb
+LAB_ARGS=()
+# JupyterLab refuses to start as root (containers, some cloud machines) unless told it is intended.
+if [[ "$(id -u)" == "0" ]]; then LAB_ARGS+=(--allow-root); fi
+exec "$PYTHON" -m jupyterlab "${LAB_ARGS[@]}" notebooks/00_start_here.ipynb
