@@ -175,3 +175,89 @@ def test_fast_tokenizer_path_matches_the_models_own_tokenizer():
                           "chat_template", "all_special_ids"):
             assert getattr(fast, attribute) == getattr(reference, attribute), (name, attribute)
         assert len(fast) == len(reference)
+
+
+def test_each_copy_records_the_converter_versions_and_is_rebuilt_when_they_change(temp_cache):
+    folder = temp_cache / "models" / SMOL
+    manifest = json.loads((folder / models.MANIFEST).read_text())
+    assert manifest["converter"] == models.converter_versions()
+    assert set(manifest["converter"]) == {"transformers", "tokenizers", "gguf"}
+    manifest["converter"]["transformers"] = "5.15.0"  # as if converted in Colab before the set-up cell upgraded it
+    (folder / models.MANIFEST).write_text(json.dumps(manifest))
+    problem = models.copy_problem(folder, _source_sha())
+    assert problem and "made by transformers 5.15.0" in problem
+    messages = []
+    models.ensure_local_copy(SMOL, progress=messages.append)
+    assert messages[0].startswith(models.FIRST_LOAD + "Rebuilding the local copy")
+    assert json.loads((folder / models.MANIFEST).read_text())["converter"] == models.converter_versions()
+
+
+def test_tokenizer_probe_passes_on_both_real_tokenizers():
+    for name in CATALOG:
+        tokenizer, _ = models.load_model(name)
+        assert models.tokenizer_problems(name, tokenizer) == []
+
+
+def test_tokenizer_probe_names_what_a_bad_conversion_breaks():
+    """What transformers 5.15 made of the bundled GGUF files (seen in Colab): Gemma without <bos> and a token
+    short, SmolLM2 without a pad token and with <|im_start|> as its end-of-sequence token."""
+    gemma = models._load_tokenizer(models.copy_dir("gemma-3-270m"))
+    gemma.add_bos_token = False  # ids of a sentence lose their leading <bos>
+    gemma.bos_token = None
+    problems = models.tokenizer_problems("gemma-3-270m", gemma)
+    assert any("bos_token is None" in p for p in problems)
+    assert any("becomes 8 tokens" in p for p in problems)
+    smol = models._load_tokenizer(models.copy_dir(SMOL))
+    smol.pad_token, smol.eos_token = None, "<|im_start|>"
+    problems = models.tokenizer_problems(SMOL, smol)
+    assert "pad_token is None instead of '<|im_end|>'" in problems
+    assert "eos_token is '<|im_start|>' instead of '<|im_end|>'" in problems
+
+
+def test_a_copy_with_a_broken_tokenizer_is_refused_with_the_fix(temp_cache):
+    folder = temp_cache / "models" / SMOL
+    manifest = json.loads((folder / models.MANIFEST).read_text())
+    del manifest["tokenizer"]["pad_token"]
+    manifest["converter"] = {"transformers": "5.15.0", "tokenizers": "0.22.2", "gguf": "0.19.0"}
+    (folder / models.MANIFEST).write_text(json.dumps(manifest))
+    # the copy's converter differs from this Python's, so pretend this Python is the one that made it
+    real_versions = models.converter_versions
+    try:
+        models.converter_versions = lambda: dict(manifest["converter"])
+        with pytest.raises(models.BrokenTokenizerError) as caught:
+            models.load_model(SMOL)
+    finally:
+        models.converter_versions = real_versions
+    message = str(caught.value)
+    assert "pad_token is None" in message and "transformers 5.15.0" in message
+    assert "pip install 'transformers>=5.23,<5.24'" in message and "Restart session" in message
+
+
+def test_a_bad_conversion_never_replaces_the_copy(temp_cache, monkeypatch):
+    folder = temp_cache / "models" / SMOL
+    (folder / "model.safetensors").open("r+b").truncate(1000)  # force a rebuild
+    before = sorted(p.name for p in folder.iterdir())
+    monkeypatch.setattr(models, "tokenizer_problems", lambda name, tok: ["pad_token is None instead of '<|im_end|>'"])
+    with pytest.raises(models.BrokenTokenizerError, match="was just converted by transformers"):
+        models.ensure_local_copy(SMOL, progress=lambda m: None)
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith((".trash", f".{SMOL}-"))]
+
+
+def test_load_messages_read_right_cold_and_warm():
+    cold = models.LoadReport(SMOL, 31.2, "GGUF file", "cpu")
+    warm = models.LoadReport(SMOL, 0.3, "local copy", "cpu")
+    assert str(cold) == (f"Loaded {SMOL} on cpu in 31.2 s, most of it converting its GGUF file (once); "
+                         "the next load reads the local copy in about a second.")
+    assert str(warm) == f"Loaded {SMOL} from its local copy on cpu in 0.3 s."
+
+
+def test_conversion_draws_no_progress_bar_even_as_a_widget(monkeypatch):
+    """In Colab tqdm.auto draws a widget, which no stdout redirect catches: the GGUF reader's tqdm is bypassed."""
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    drawn = []
+    monkeypatch.setattr(gguf_utils, "tqdm", lambda *a, **k: drawn.append(1) or (a[0] if a else None))
+    with models._swallow_output():
+        assert gguf_utils.tqdm([1, 2]) == [1, 2]
+    assert drawn == [] and gguf_utils.tqdm([3]) == [3] and drawn == [1]  # restored afterwards

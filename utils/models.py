@@ -32,12 +32,20 @@ from .catalog import CATALOG, ModelInfo, get_model_info
 from .generation import pad_id
 
 CACHE_ENV = "OPEN_LLM_COURSE_CACHE"
-COPY_FORMAT = 2  # bump when the layout of a converted copy changes: older copies are rebuilt
+COPY_FORMAT = 3  # bump when the layout of a converted copy changes: older copies are rebuilt
+CONVERTERS = ("transformers", "tokenizers", "gguf")
+"""The packages that turn a GGUF file into a copy: a copy made by other versions of them is rebuilt."""
+FIRST_LOAD = "[first load] "
+"""Every line the loader prints while it converts a model starts with this (Colab prints them in every lesson)."""
 MANIFEST = "course_manifest.json"
 
 
 class ModelNotAvailableError(RuntimeError):
     """The weights are not on this machine and cannot be fetched."""
+
+
+class BrokenTokenizerError(RuntimeError):
+    """A converted tokenizer that disagrees with what is known about the model's real tokenizer."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -127,10 +135,40 @@ def quiet_transformers() -> None:
 
 @contextlib.contextmanager
 def _swallow_output():
-    """The GGUF de-quantizer draws a tqdm bar that transformers' switches do not reach."""
+    """No progress bar or chatter while a GGUF file is converted.
+
+    transformers' GGUF reader draws its own ``tqdm.auto`` bar, which its logging switches do not reach; in a
+    notebook with ipywidgets (Colab) that bar is a widget, which redirecting stdout does not catch either.
+    So the reader's ``tqdm`` is replaced by a plain loop for the duration, and stdout/stderr are swallowed.
+    """
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    saved = getattr(gguf_utils, "tqdm", None)
+    gguf_utils.tqdm = lambda iterable=None, *args, **kwargs: iterable
     sink_out, sink_err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(sink_out), contextlib.redirect_stderr(sink_err):
-        yield
+    try:
+        with contextlib.redirect_stdout(sink_out), contextlib.redirect_stderr(sink_err):
+            yield
+    finally:
+        if saved is not None:
+            gguf_utils.tqdm = saved
+
+
+def converter_versions() -> dict[str, str | None]:
+    """The versions of the packages that convert a GGUF file (recorded in every copy's manifest)."""
+    from importlib import metadata
+
+    versions = {}
+    for package in CONVERTERS:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def _versions_text(versions: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -159,6 +197,9 @@ def copy_problem(folder: Path, source_sha256: str, full_check: bool = False) -> 
         return "the copy was written by an older version of the course helpers"
     if manifest.get("source_sha256") != source_sha256:
         return "the copy was made from a different GGUF file (stale)"
+    made_by, now = manifest.get("converter"), converter_versions()
+    if made_by != now:
+        return f"the copy was made by {_versions_text(made_by)}; this Python has {_versions_text(now)}"
     for file_name, meta in manifest.get("files", {}).items():
         path = folder / file_name
         if not path.is_file():
@@ -180,11 +221,17 @@ def _convert(name: str, source: Path, source_sha256: str, target: Path, progress
 
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    info = get_model_info(name)
     try:
-        progress(f"Converting {source.name} to a local float32 copy (once, about a minute)...")
+        progress(f"{FIRST_LOAD}Converting {name}'s 4-bit GGUF file into a local float32 copy: once on this machine "
+                 f"(in Colab, once per session), about {info.convert_seconds} s...")
         with _swallow_output():
             tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
             model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
+        converter = converter_versions()
+        problems = tokenizer_problems(name, tokenizer)
+        if problems:  # keep whatever copy is in place: a broken one must never replace it
+            raise BrokenTokenizerError(_broken_tokenizer_message(name, problems, converter, just_now=True))
         # A model read from GGUF is marked "quantized" and refuses save_pretrained; its tensors are
         # already de-quantized float32, so drop the mark and save them as they are.
         model.hf_quantizer = None
@@ -202,6 +249,7 @@ def _convert(name: str, source: Path, source_sha256: str, target: Path, progress
             "model": name,
             "source_file": source.name,
             "source_sha256": source_sha256,
+            "converter": converter,
             "files": files,
             "tokenizer": _tokenizer_settings(tokenizer),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -230,6 +278,42 @@ def _tokenizer_settings(tokenizer) -> dict:
     return settings
 
 
+def tokenizer_problems(name: str, tokenizer) -> list[str]:
+    """How ``tokenizer`` differs from the known facts of catalog model ``name`` (empty list: it is right).
+
+    A cheap probe (one short sentence) run on every load: a GGUF file converted by a transformers release
+    that mis-reads it gives a tokenizer that still works but splits text wrongly, and the model then
+    writes fluent-looking nonsense with no error anywhere.
+    """
+    facts = get_model_info(name).tokenizer
+    problems = []
+    if len(tokenizer) != facts.vocab_size:
+        problems.append(f"{len(tokenizer):,} tokens instead of {facts.vocab_size:,}")
+    for role in ("bos_token", "eos_token", "pad_token"):
+        expected, actual = getattr(facts, role), getattr(tokenizer, role, None)
+        if actual != expected:
+            problems.append(f"{role} is {actual!r} instead of {expected!r}")
+    if tokenizer.convert_tokens_to_ids(facts.end_of_turn) != facts.end_of_turn_id:
+        problems.append(f"the end-of-turn token {facts.end_of_turn!r} is not id {facts.end_of_turn_id}")
+    ids = list(tokenizer(facts.probe_text)["input_ids"])
+    if ids != list(facts.probe_ids):
+        problems.append(f"{facts.probe_text!r} becomes {len(ids)} tokens {ids[:6]}... "
+                        f"instead of {len(facts.probe_ids)} tokens {list(facts.probe_ids[:6])}...")
+    return problems
+
+
+def _broken_tokenizer_message(name: str, problems: list[str], converter: dict | None, just_now: bool) -> str:
+    made = "was just converted" if just_now else "was converted"
+    by = f" by {_versions_text(converter)}" if converter else ""
+    return (
+        f"The tokenizer of {name} is wrong: {'; '.join(problems)}. Its local copy {made}{by}, which mis-reads "
+        "this model's GGUF file (transformers 5.15, Colab's version in 2026, does so silently). "
+        "Fix: install the tested version with  pip install 'transformers>=5.23,<5.24'  (in Colab: run the set-up "
+        "cell at the top of the lesson, then Runtime > Restart session), then load the model again: "
+        "the copy is rebuilt automatically."
+    )
+
+
 def _load_tokenizer(folder: Path):
     """The copy's tokenizer, built straight from tokenizer.json and the settings recorded at conversion.
 
@@ -241,6 +325,10 @@ def _load_tokenizer(folder: Path):
 
     settings = _read_manifest(folder)["tokenizer"]  # every copy of COPY_FORMAT 2 records them
     return PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **settings)
+
+
+CONVERSIONS: dict[str, int] = {}
+"""How many times each model was converted in this process (a load that converted says so)."""
 
 
 def ensure_local_copy(name: str, progress=print) -> Path:
@@ -258,8 +346,12 @@ def ensure_local_copy(name: str, progress=print) -> Path:
         problem = copy_problem(target, source_sha256)
         if problem is not None:
             if problem != "no converted copy yet":
-                progress(f"Rebuilding the local copy of {name}: {problem}.")
+                progress(f"{FIRST_LOAD}Rebuilding the local copy of {name}: {problem}.")
+            started = time.perf_counter()
             _convert(name, source, source_sha256, target, progress)
+            CONVERSIONS[name] = CONVERSIONS.get(name, 0) + 1
+            progress(f"{FIRST_LOAD}{name} converted in {time.perf_counter() - started:.0f} s; "
+                     "later loads read the local copy in about a second.")
             problem = copy_problem(target, source_sha256)
             if problem is not None:  # pragma: no cover - would mean the disk lost the file just written
                 raise RuntimeError(f"The new copy of {name} failed its own check: {problem}")
@@ -273,8 +365,14 @@ def ensure_local_copy(name: str, progress=print) -> Path:
 class LoadReport:
     name: str
     seconds: float
-    source: str  # "local copy", "converted from GGUF" or "hub"
+    source: str  # "local copy", "GGUF file" (converted during this load) or "hub"
     device: str
+
+    def __str__(self) -> str:
+        if self.source == "GGUF file":
+            return (f"Loaded {self.name} on {self.device} in {self.seconds:.1f} s, most of it converting its GGUF file "
+                    "(once); the next load reads the local copy in about a second.")
+        return f"Loaded {self.name} from its {self.source} on {self.device} in {self.seconds:.1f} s."
 
 
 LAST_LOAD: dict[str, LoadReport] = {}
@@ -314,14 +412,18 @@ def load_model(name: str, device: str | None = None, dtype=None, progress=print)
         source = "hub"
     else:
         folder = copy_dir(name)
-        had_copy = (folder / MANIFEST).is_file()
+        conversions = CONVERSIONS.get(name, 0)
         folder = ensure_local_copy(name, progress=progress)
         # The tokenizer (about 1 s for Gemma's 262k tokens) builds while the weights load.
         with ThreadPoolExecutor(max_workers=1) as pool:
             tokenizer_job = pool.submit(_load_tokenizer, folder)
             model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
             tokenizer = tokenizer_job.result()
-        source = "local copy" if had_copy else "converted from GGUF"
+        problems = tokenizer_problems(name, tokenizer)
+        if problems:
+            manifest = _read_manifest(folder) or {}
+            raise BrokenTokenizerError(_broken_tokenizer_message(name, problems, manifest.get("converter"), False))
+        source = "local copy" if CONVERSIONS.get(name, 0) == conversions else "GGUF file"
     model.to(device)
     model.eval()
     if model.generation_config.pad_token_id is None:
