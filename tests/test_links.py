@@ -5,6 +5,11 @@ Checked in README.md, CONTRIBUTING.md, docs/*.md and the markdown cells of every
   file or folder that exists, relative to the file that contains it;
 - a link with an anchor (``glossary.md#lora``, ``#recap``) names a heading of its target (GitHub's anchor rule
   for .md files; JupyterLab's or GitHub's for notebooks) or an explicit ``<a id=...>``/``<a name=...>``;
+- a link to the course's own GitHub address (``utils.notebook.repo_url(path)``) is checked like a relative
+  link: the file exists and the anchor is one of its headings;
+- in a notebook, every link reaches its target from Colab too: files outside notebooks/ by their GitHub address
+  (a notebook opened from colab.research.google.com cannot follow ``../docs/...``), and a link to another
+  lesson comes with that lesson's Colab address on the same line (``utils.notebook.lesson_link``);
 - every Colab address is ``utils.notebook.colab_url(file)`` for a notebook that exists, and the badge in a
   notebook's first cell opens that very notebook.
 Links inside code (fenced blocks and `inline code`) are not links and are ignored.
@@ -20,6 +25,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from utils import COURSE_REPO
 from utils.notebook import colab_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,14 +104,21 @@ def is_external(link: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", link)) or link.startswith("//")
 
 
+REPO_BLOB = COURSE_REPO + "/blob/main/"
+
+
 def broken_links(path: Path) -> list[str]:
     problems = []
     for link in links_in(markdown_of(path)):
-        if is_external(link):
+        in_repo = link.startswith(REPO_BLOB)
+        if is_external(link) and not in_repo:
             continue
-        target, _, anchor = link.partition("#")
+        target, _, anchor = link.removeprefix(REPO_BLOB).partition("#")
         target = unquote(target.split("?", 1)[0])
-        resolved = (path.parent / target).resolve() if target else path
+        if in_repo:
+            resolved = ROOT / target
+        else:
+            resolved = (path.parent / target).resolve() if target else path
         if not resolved.exists():
             problems.append(f"{link}: no file {target}")
             continue
@@ -120,6 +133,29 @@ def broken_links(path: Path) -> list[str]:
 def test_relative_links_point_to_existing_files_and_headings(path):
     problems = broken_links(path)
     assert not problems, f"{_rel(path)} has broken links:\n  " + "\n  ".join(problems)
+
+
+def links_colab_cannot_follow(path: Path) -> list[str]:
+    """Relative links in a notebook that lead nowhere when the notebook is opened in Colab."""
+    problems = []
+    for line in without_code(markdown_of(path)).splitlines():
+        for link in links_in(line):
+            if is_external(link) or link.startswith("#"):
+                continue
+            target = link.partition("#")[0]
+            if target.endswith(".ipynb") and "/" not in target:
+                if colab_url(target) not in line:
+                    problems.append(f"{link}: a link to another lesson needs its Colab address beside it "
+                                    "(utils.notebook.lesson_link)")
+            else:
+                problems.append(f"{link}: Colab cannot follow it; use {REPO_BLOB}... (utils.notebook.repo_url)")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
+def test_notebook_links_work_from_colab(path):
+    problems = links_colab_cannot_follow(path)
+    assert not problems, f"{_rel(path)} has links that go nowhere in Colab:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=_rel)
@@ -140,7 +176,7 @@ def test_colab_urls_open_existing_notebooks(path):
 def test_each_notebook_badge_opens_itself(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     first = "".join(nb["cells"][0]["source"]) if nb["cells"] else ""
-    urls = [u for u in COLAB.findall(first) if not u.endswith("colab-badge.svg")]
+    urls = re.findall(r"\[!\[Open in Colab\]\([^)]*colab-badge\.svg\)\]\(([^)]+)\)", first)
     assert urls == [colab_url(path.name)], (
         f"the first cell of {_rel(path)} must carry its own Colab badge, {colab_url(path.name)}; found {urls}")
 
@@ -165,3 +201,19 @@ def test_the_checker_finds_broken_links(tmp_path):
     doc.write_text("[ok](b.md#lora) [ok2](b.md#why-open-weights) [bad](b.md#qlora) [gone](missing.md)\n"
                    "[self](#top) <a id=\"top\"></a>\n")
     assert broken_links(doc) == ["b.md#qlora: no heading with anchor #qlora in b.md", "missing.md: no file missing.md"]
+
+
+def test_the_checker_finds_links_that_colab_cannot_follow(tmp_path, monkeypatch):
+    nb = tmp_path / "09_x.ipynb"
+    cells = [{"cell_type": "markdown", "source": s, "metadata": {}} for s in (
+        "[glossary](../docs/glossary.md#lora) and [ok](%sdocs/glossary.md#lora)" % REPO_BLOB,
+        "[next](01_what_an_llm_does.ipynb) ([open in Colab](%s))" % colab_url("01_what_an_llm_does.ipynb"),
+        "[bare](02_open_vs_closed.ipynb)",
+    )]
+    nb.write_text(json.dumps({"cells": cells}))
+    assert [p.split(":")[0] for p in links_colab_cannot_follow(nb)] == ["../docs/glossary.md#lora",
+                                                                         "02_open_vs_closed.ipynb"]
+    doc = tmp_path / "a.md"
+    doc.write_text(f"[term]({REPO_BLOB}docs/glossary.md#lora) [nope]({REPO_BLOB}docs/glossary.md#no-such-term)\n")
+    assert broken_links(doc) == [f"{REPO_BLOB}docs/glossary.md#no-such-term: no heading with anchor "
+                                 "#no-such-term in docs/glossary.md"]

@@ -9,17 +9,17 @@ import warnings
 
 from . import COURSE_REPO
 
-CLONE_DIR = "/content/open-vs-closed-llms"
+CLONE_DIR = "open-vs-closed-llms"
+"""Where the set-up cell clones the course in Colab: relative to the kernel's folder, which is /content there."""
 
 SETUP_CELL = f"""\
-# Set-up. In Colab: install what Colab lacks and fetch the course helpers. Elsewhere: nothing to do.
+# Set-up. In Colab: fetch the course and install what Colab lacks (once per session). Elsewhere: nothing to do.
 import sys, subprocess, pathlib
-if "google.colab" in sys.modules and not pathlib.Path("{CLONE_DIR}").exists():
-    subprocess.run("git clone -q --depth 1 {COURSE_REPO} {CLONE_DIR}"
-                   " && pip install -q -r {CLONE_DIR}/requirements-colab.txt"
-                   " && pip install -q --no-deps -r {CLONE_DIR}/requirements-nodeps.txt", shell=True, check=True)
+if "google.colab" in sys.modules and not pathlib.Path("{CLONE_DIR}").is_dir():
+    subprocess.run("git clone -q --depth 1 {COURSE_REPO}"
+                   " && bash {CLONE_DIR}/scripts/colab_setup.sh", shell=True, check=True)
 here = pathlib.Path.cwd()
-sys.path.insert(0, str(next(p for p in [here, *here.parents, pathlib.Path("{CLONE_DIR}")] if (p / "utils").is_dir())))
+sys.path.insert(0, str(next(p for p in [here, *here.parents, here / "{CLONE_DIR}"] if (p / "utils").is_dir())))
 import utils.notebook
 utils.notebook.setup()"""
 """The second cell of every lesson, word for word (tests/test_notebook_hygiene.py checks it)."""
@@ -31,15 +31,24 @@ def colab_url(notebook_file: str) -> str:
     return f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{notebook_file}"
 
 
+def repo_url(path: str) -> str:
+    """The address of a file of the course on GitHub (a notebook opened in Colab cannot follow relative links)."""
+    return f"{COURSE_REPO}/blob/main/{path}"
+
+
+def glossary_url(anchor: str = "") -> str:
+    """The address of the glossary, or of one of its terms (``glossary_url("lora")``)."""
+    return repo_url("docs/glossary.md") + (f"#{anchor}" if anchor else "")
+
+
+def lesson_link(notebook_file: str, title: str) -> str:
+    """A link to another lesson that works everywhere: the local file for JupyterLab, and the same lesson in Colab."""
+    return f"[{title}]({notebook_file}) ([open in Colab]({colab_url(notebook_file)}))"
+
+
 def colab_badge(notebook_file: str) -> str:
     """The markdown badge that opens the first cell of every lesson."""
     return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook_file)})"
-
-
-def in_colab() -> bool:
-    import sys
-
-    return "google.colab" in sys.modules
 
 
 def setup(seed: int = 0) -> None:
