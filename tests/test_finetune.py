@@ -187,7 +187,7 @@ def smol():
 def test_real_model_masks_prompt_and_counts(smol):
     tokenizer, model = smol
     (example,) = ft.build_examples(tokenizer, ["What is 2 plus 3?"], ["Answer: 5\nWhy: Two and three make five."])
-    scored = [t for t, l in zip(example.input_ids, example.labels) if l != -100]
+    scored = [t for t, label in zip(example.input_ids, example.labels) if label != -100]
     assert tokenizer.decode(scored) == "Answer: 5\nWhy: Two and three make five.<|im_end|>"
     # 30 layers x (q, o: 8*(576+576); k, v: 8*(576+192); gate, up, down: 8*(576+1536))
     assert ft.lora_count_for(model, 8) == 30 * (2 * 9216 + 2 * 6144 + 3 * 16896) == 2_442_240

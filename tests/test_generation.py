@@ -3,8 +3,7 @@ import pandas as pd
 import pytest
 
 from utils.exercises.lesson01 import EXTRA_KOREAN_TOKENS, KOREAN
-from utils.generation import (EmptyPromptError, compare_models, generate, next_token_table, render_prompt,
-                              tokenize_table, uses_chat_template)
+from utils.generation import EmptyPromptError, compare_models, generate, next_token_table, render_prompt, tokenize_table, uses_chat_template
 from utils.models import load_model
 
 

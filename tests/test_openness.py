@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from utils import openness as o
-from utils.data import DataFileError, read_table
+from utils.data import DataFileError
 
 # ---------------------------------------------------------------------------- data files
 

@@ -6,7 +6,6 @@ import pytest
 from utils import pricing
 from utils.data import DataFileError
 
-
 # ------------------------------------------------------------------ data files
 
 def test_price_table_schema_units_and_dates():
