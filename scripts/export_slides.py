@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,15 @@ def _plotly_html(fig: dict, first: bool) -> str:
                        validate=False, default_width="880px", default_height="460px")
 
 
+NOTES_FOLD = re.compile(r"^\s*<details[^>]*>\s*<summary>[^<]*</summary>\s*(.*?)\s*</details>\s*$", re.S)
+
+
+def unfold_notes(source: str) -> str:
+    """The text of a presenter-notes cell without the closed fold that keeps it out of learners' way."""
+    match = NOTES_FOLD.match(source)
+    return match.group(1) if match else source
+
+
 def prepare(nb: dict) -> tuple[dict, dict]:
     """A copy of the notebook that nbconvert's reveal template can show; and what was changed."""
     nb = json.loads(json.dumps(nb))
@@ -90,6 +100,8 @@ def prepare(nb: dict) -> tuple[dict, dict]:
         slide_type = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
         if slide_type in ("notes", "skip"):
             counts[slide_type] += 1
+        if slide_type == "notes":  # in the speaker view the notes are shown open, without the learner's fold
+            cell["source"] = unfold_notes("".join(cell.get("source", "")))
         for out in cell.get("outputs", []):
             data = out.get("data")
             if not data:

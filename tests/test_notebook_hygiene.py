@@ -89,3 +89,21 @@ def test_lesson_shape(path):
     solutions = sum(s.count("<summary>Solution") for s in sources)
     assert solutions >= len(checks), "every exercise has a collapsible solution"
     assert any(s.lstrip().startswith("## Recap") for s in sources), "a lesson ends with a recap"
+
+
+PRESENTER_FOLD = '<details class="presenter-notes"><summary>Presenter notes</summary>'
+CLASSROOM_WORDS = re.compile(r"\b(Presenter|Ask the room|Live demo|Instructor)\b")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_presenter_notes_stay_out_of_the_learners_way(path):
+    """Presenter notes sit in a closed fold in JupyterLab and Colab, and in the speaker view of the slides."""
+    for index, cell in enumerate(_cells(path)):
+        source = "".join(cell["source"])
+        is_notes = cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+        if is_notes:
+            assert cell["cell_type"] == "markdown" and source.startswith(PRESENTER_FOLD) and \
+                source.rstrip().endswith("</details>"), f"{path.name} cell {index}: a notes cell is one presenter fold"
+        elif cell["cell_type"] == "markdown":
+            assert not CLASSROOM_WORDS.search(source), \
+                f"{path.name} cell {index}: classroom instructions belong in a notes cell ({PRESENTER_FOLD}...)"
