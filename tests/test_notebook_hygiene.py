@@ -107,3 +107,24 @@ def test_presenter_notes_stay_out_of_the_learners_way(path):
         elif cell["cell_type"] == "markdown":
             assert not CLASSROOM_WORDS.search(source), \
                 f"{path.name} cell {index}: classroom instructions belong in a notes cell ({PRESENTER_FOLD}...)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_title_exercise_numbering_and_a_linked_next(path):
+    """Every lesson looks the same from outside: '# NN · Title', '### Exercise NN.k' headings, a linked Next."""
+    cells = _cells(path)
+    lesson = path.name[:2]
+    title = next(line for line in "".join(cells[0]["source"]).splitlines() if line.startswith("# "))
+    assert re.match(rf"# {lesson} · \S", title), f"{path.name}: the title reads '# {lesson} · Title', not {title!r}"
+    sources = ["".join(c["source"]) for c in cells]
+    code = "\n".join(s for c, s in zip(cells, sources) if c["cell_type"] == "code")
+    keys = sorted(set(re.findall(r'check\("(\d\d\.\d+)"', code)), key=lambda k: int(k.split(".")[1]))
+    headings = re.findall(r"^### Exercise (\d\d\.\d+)\b", "\n".join(sources), re.M)
+    assert headings == keys, f"{path.name}: exercise headings {headings} should be '### Exercise NN.k' for {keys}"
+    assert keys == [f"{lesson}.{k}" for k in range(1, len(keys) + 1)], f"{path.name}: exercises numbered {keys}"
+    nexts = [s for s in sources if "**Next:**" in s]
+    assert nexts, f"{path.name}: the recap ends with a '**Next:**' line"
+    following = sorted(p.name for p in NOTEBOOKS if p.name[:2] > lesson)
+    if following:
+        assert f"]({following[0]}) ([open in Colab]({colab_url(following[0])}))" in nexts[-1], \
+            f"{path.name}: Next links the following lesson with utils.notebook.lesson_link"

