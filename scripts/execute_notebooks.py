@@ -33,7 +33,8 @@ def _execute(path: str, cell_timeout: int) -> None:
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    # What JupyterLab itself writes for the default kernel: anything else marks the notebook modified on open.
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nbformat.write(nb, path)
 
 
