@@ -9,6 +9,10 @@ The corpus is the text of Python 3.11's own documentation (the language-referenc
 with every Python as ``pydoc_data.topics``), stored in ``assets/scaling_corpus_python_docs.txt``
 under the PSF License Agreement (``assets/scaling_corpus_LICENSE.txt``).
 
+The training step itself (forward, loss, backward, update) is written out in lesson 03 and imported
+from ``utils.lessons.lesson03``, the module generated from the lesson's export cells; this module adds
+the plumbing around it: data, batches, the learning-rate schedule, the held-out measurement.
+
 Everything is seeded and runs with a fixed number of threads, so one machine gives the same losses
 run after run; a different CPU or thread count can move the third decimal, so lessons print losses
 rounded to two decimals.
@@ -16,10 +20,9 @@ rounded to two decimals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
-CORPUS_FILE = "scaling_corpus_python_docs.txt"
-CORPUS_SOURCE = ("Python 3.11 documentation, pydoc_data.topics (stdlib); "
-                 "PSF License Agreement, see assets/scaling_corpus_LICENSE.txt")
+CORPUS_FILE = "scaling_corpus_python_docs.txt"  # PSF License Agreement: assets/scaling_corpus_LICENSE.txt
 VOCAB = "\n" + "".join(chr(c) for c in range(32, 127))  # 96 symbols: newline and printable ASCII
 UNKNOWN = "?"
 
@@ -33,7 +36,7 @@ class TinySize:
     layers: int
     heads: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.hidden <= 0 or self.layers <= 0 or self.heads <= 0:
             raise ValueError(f"{self.name}: hidden, layers and heads must be positive, got {self}.")
         if self.hidden % self.heads or (self.hidden // self.heads) % 2:
@@ -72,7 +75,7 @@ def encode(text: str) -> list[int]:
     return [index.get(c, unk) for c in text.replace("\t", "    ")]
 
 
-def decode(ids) -> str:
+def decode(ids: Iterable[int]) -> str:
     return "".join(VOCAB[int(i)] for i in ids)
 
 
@@ -115,9 +118,24 @@ def count_params(model) -> tuple[int, int]:
     return total, total - embedding
 
 
-def _batches(data, n_batches: int, batch_size: int, context: int, seed: int):
+def load_data(corpus: str | None = None, held_out_fraction: float = 0.1):
+    """The corpus as two tensors of symbol ids: the training part and the held-out last 10 %."""
     import torch
 
+    data = torch.tensor(encode(corpus if corpus is not None else load_corpus()), dtype=torch.long)
+    split = int(len(data) * (1 - held_out_fraction))
+    return data[:split], data[split:]
+
+
+def batches(data, n_batches: int, batch_size: int, context: int, seed: int) -> Iterator:
+    """``n_batches`` seeded batches of ``batch_size`` random windows of ``context + 1`` symbols each.
+
+    Each row holds a window and the symbol after it: the model reads ``row[:-1]`` and is scored on ``row[1:]``.
+    """
+    import torch
+
+    if len(data) <= context + 1:
+        raise ValueError(f"The data ({len(data)} symbols) is too short for context {context}.")
     g = torch.Generator().manual_seed(seed)
     starts = torch.randint(0, len(data) - context - 1, (n_batches, batch_size), generator=g)
     offsets = torch.arange(context + 1)
@@ -129,31 +147,31 @@ def train_one(size: TinySize, tokens: int = 300_000, batch_size: int = 32, conte
               seed: int = 0, threads: int = 1, eval_batches: int = 8, corpus: str | None = None) -> RunResult:
     """Train one tiny model on ``tokens`` characters of the corpus and measure its held-out loss.
 
-    The last 10 % of the corpus is held out. Same seed -> same batches for every size, so the sizes
-    differ only in the model. AdamW, linear warm-up then cosine decay.
+    Each step is lesson 03's ``train_step`` (forward, loss, backward, update). Around it: the last 10 % of the
+    corpus is held out; the same seed gives the same batches for every size, so the sizes differ only in the
+    model; AdamW with a linear warm-up, then cosine decay to a tenth of ``lr``.
     """
     import math
 
     import torch
+
+    from .lessons.lesson03 import next_token_loss, train_step
 
     if tokens < batch_size * context:
         raise ValueError(f"tokens={tokens} is less than one batch ({batch_size} x {context} = "
                          f"{batch_size * context}); raise tokens or lower batch_size/context.")
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
-    text = corpus if corpus is not None else load_corpus()
-    data = torch.tensor(encode(text), dtype=torch.long)
-    split = int(len(data) * 0.9)
-    train, held_out = data[:split], data[split:]
+    train, held_out = load_data(corpus)
     if len(held_out) <= context + 1:
-        raise ValueError(f"The corpus is too short ({len(data)} characters) for context {context}.")
+        raise ValueError(f"The corpus is too short ({len(train) + len(held_out)} characters) for context {context}.")
     steps = tokens // (batch_size * context)
     model = make_model(size, context=context, seed=seed)
     total, non_embedding = count_params(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
     warmup = max(1, steps // 10)
 
-    def schedule(step):
+    def schedule(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
         progress = (step - warmup) / max(1, steps - warmup)
@@ -161,32 +179,23 @@ def train_one(size: TinySize, tokens: int = 300_000, batch_size: int = 32, conte
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     model.train()
-    for batch in _batches(train, steps, batch_size, context, seed):
-        loss = _loss(model, batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+    for batch in batches(train, steps, batch_size, context, seed):
+        train_step(model, batch, optimizer)
         scheduler.step()
     model.eval()
     with torch.no_grad():
-        losses = [_loss(model, b).item() for b in _batches(held_out, eval_batches, batch_size, context, seed + 1)]
+        losses = [next_token_loss(model, b).item() for b in batches(held_out, eval_batches, batch_size, context, seed + 1)]
     seen = steps * batch_size * context
     return RunResult(size.name, size.hidden, size.layers, total, non_embedding, seen,
                      float(6 * non_embedding * seen), round(sum(losses) / len(losses), 3))
 
 
-def _loss(model, batch):
-    import torch.nn.functional as F
-
-    logits = model(input_ids=batch[:, :-1]).logits
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-
-
-def run_series(sizes=SIZES, tokens: int = 300_000, progress=print, **kwargs):
+def run_series(sizes: Iterable[TinySize] = SIZES, tokens: int = 300_000, progress: Callable[[str], object] | None = print,
+               **kwargs):
     """Train every size on the same token budget; one progress line per model; a DataFrame of results."""
     import pandas as pd
 
+    sizes = list(sizes)
     if not sizes:
         raise ValueError("run_series needs at least one size (see utils.tinytrain.SIZES).")
     rows = []
