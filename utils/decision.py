@@ -12,10 +12,16 @@ profiles are data: edit them to match a situation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
 class Criterion:
+    """One yes/no question of the guide, the side a "yes" favours, and how much it counts."""
+
     key: str
     question: str  # answered yes or no
     favours: str  # "api" or "local"
@@ -56,6 +62,8 @@ PROFILES = {
 
 @dataclass
 class Recommendation:
+    """The side that won, both scores, and one line of reasons per criterion that counted."""
+
     choice: str  # "API", "local model" or "either: start with an API, keep a local option"
     api_score: int
     local_score: int
@@ -67,7 +75,7 @@ class Recommendation:
         return "\n".join(lines)
 
 
-def criteria_table(criteria: list[Criterion] = CRITERIA):
+def criteria_table(criteria: list[Criterion] = CRITERIA) -> pd.DataFrame:
     """The criteria as a DataFrame (key, question, favours, weight)."""
     import pandas as pd
 

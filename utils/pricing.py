@@ -21,10 +21,16 @@ one scale, one date: ratings or prices from two snapshots are refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
 from .lessons.lesson06 import HOURS_PER_MONTH, SelfHosting, api_monthly_cost, blended_price
+
+if TYPE_CHECKING:
+    import ipywidgets
+    import pandas as pd
+    import plotly.graph_objects as go
 
 
 class PriceDataError(ValueError):
@@ -66,7 +72,7 @@ def _metric(metric: str) -> QualityMetric:
     return QUALITY[metric]
 
 
-def check_price_units(df, name: str = "prices"):
+def check_price_units(df: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
     """Raise PriceDataError unless the prices look like USD per 1M tokens (not per token, not per 1K)."""
     for column in ("usd_per_1m_input", "usd_per_1m_output"):
         values = df[column]
@@ -86,7 +92,7 @@ def check_price_units(df, name: str = "prices"):
     return df
 
 
-def load_prices(name: str = "prices_api.csv"):
+def load_prices(name: str = "prices_api.csv") -> pd.DataFrame:
     """API prices (USD per 1M input/output tokens), one row per model, validated."""
     from .data import read_table
 
@@ -99,7 +105,7 @@ def load_prices(name: str = "prices_api.csv"):
     return check_price_units(df, f"assets/{name}")
 
 
-def load_quality(metric: str = "mmlu"):
+def load_quality(metric: str = "mmlu") -> pd.DataFrame:
     """Quality scores: ``"mmlu"`` (MMLU 5-shot accuracy, %, from papers and model cards, with who evaluated)
     or ``"arena"`` (Chatbot Arena / LMArena rating from one dated snapshot)."""
     from .data import read_table
@@ -112,7 +118,7 @@ def load_quality(metric: str = "mmlu"):
     return df
 
 
-def load_gpu_prices(name: str = "prices_gpu_rental.csv"):
+def load_gpu_prices(name: str = "prices_gpu_rental.csv") -> pd.DataFrame:
     """Rented-GPU list prices (USD per GPU-hour, a low-high range), dated and cited."""
     from .data import read_table
 
@@ -122,7 +128,7 @@ def load_gpu_prices(name: str = "prices_gpu_rental.csv"):
     return df
 
 
-def _one_snapshot(df, column: str, what: str) -> str:
+def _one_snapshot(df: pd.DataFrame, column: str, what: str) -> str:
     dates = sorted({d.date().isoformat() for d in df[column]})
     if len(dates) != 1:
         raise PriceDataError(
@@ -131,7 +137,8 @@ def _one_snapshot(df, column: str, what: str) -> str:
     return dates[0]
 
 
-def price_quality_table(prices, quality, metric: str, input_output_ratio: float = 3.0):
+def price_quality_table(prices: pd.DataFrame, quality: pd.DataFrame, metric: str,
+                        input_output_ratio: float = 3.0) -> pd.DataFrame:
     """Prices joined with one quality metric, cheapest first: one row per model that has both.
 
     Every fact the chart needs travels as a column, not as hidden state: ``quality``, ``quality_date``,
@@ -153,7 +160,7 @@ def price_quality_table(prices, quality, metric: str, input_output_ratio: float 
     return df.sort_values("blended_usd_per_1m", kind="stable").reset_index(drop=True)
 
 
-def _single(df, column: str):
+def _single(df: pd.DataFrame, column: str):
     values = df[column].unique()
     if len(values) != 1:
         raise PriceDataError(f"The table mixes several values of {column!r} ({list(values)}): draw one at a time.")
@@ -175,8 +182,8 @@ _LABEL_BOXES = {
 }
 
 
-def label_positions(x, y, texts, x_range, y_range, width: float = 640, height: float = 330,
-                    font_size: float = 9) -> list[str]:
+def label_positions(x: Sequence[float], y: Sequence[float], texts: Sequence[str], x_range: Sequence[float],
+                    y_range: Sequence[float], width: float = 640, height: float = 330, font_size: float = 9) -> list[str]:
     """A plotly ``textposition`` per point so that labels overlap neither each other nor other dots.
 
     ``x`` and ``y`` are in axis units (``x`` already log10 for a log axis), ``x_range``/``y_range`` the axes'
@@ -211,7 +218,7 @@ def label_positions(x, y, texts, x_range, y_range, width: float = 640, height: f
     return positions
 
 
-def price_quality_figure(df, title: str | None = None):
+def price_quality_figure(df: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Plotly scatter of the table's own columns: blended price (log axis) against quality, open vs closed, and
     the frontier the lesson computed (``on_frontier``) as a dashed line. Nothing is computed again here."""
     import plotly.graph_objects as go
@@ -265,7 +272,8 @@ def price_quality_figure(df, title: str | None = None):
 
 # ------------------------------------------------------------------------------------- cost calculator
 
-def cost_table(input_tokens_m: float, output_tokens_m: float, prices, self_hosted=(), models=None):
+def cost_table(input_tokens_m: float, output_tokens_m: float, prices: pd.DataFrame,
+               self_hosted: Iterable[SelfHosting] = (), models: Iterable[str] | None = None) -> pd.DataFrame:
     """Monthly cost of a workload per API model and per self-hosting option, cheapest first.
 
     For a machine you rent: ``busy_hours`` (machine-hours of work) and ``machines``, the number it takes when
@@ -277,7 +285,7 @@ def cost_table(input_tokens_m: float, output_tokens_m: float, prices, self_hoste
         if value < 0:
             raise ValueError(f"{name} must be >= 0 (millions of tokens per month), got {value}.")
     rows = []
-    chosen = prices if models is None else prices[prices["model"].isin(models)]
+    chosen = prices if models is None else prices[prices["model"].isin(list(models))]
     for r in chosen.itertuples():
         rows.append({"option": f"API: {r.model} ({r.provider})",
                      "usd_per_month": api_monthly_cost(input_tokens_m, output_tokens_m, r.usd_per_1m_input,
@@ -295,7 +303,7 @@ def cost_table(input_tokens_m: float, output_tokens_m: float, prices, self_hoste
     return df.sort_values("usd_per_month", kind="stable").reset_index(drop=True)
 
 
-def capacity_notes(input_tokens_m: float, output_tokens_m: float, self_hosted) -> list[str]:
+def capacity_notes(input_tokens_m: float, output_tokens_m: float, self_hosted: Iterable[SelfHosting]) -> list[str]:
     """One sentence per self-hosting option that needs more than one machine for the month's work."""
     notes = []
     for option in self_hosted:
@@ -306,7 +314,8 @@ def capacity_notes(input_tokens_m: float, output_tokens_m: float, self_hosted) -
     return notes
 
 
-def calculator_widget(prices, models, self_hosted, input_tokens_m: float = 30.0, output_tokens_m: float = 10.0):
+def calculator_widget(prices: pd.DataFrame, models: Iterable[str] | None, self_hosted: Iterable[SelfHosting],
+                      input_tokens_m: float = 30.0, output_tokens_m: float = 10.0) -> ipywidgets.VBox:
     """An ipywidgets cost calculator: edit the workload and the self-hosting assumptions, read the table.
 
     Each self-hosting option gets its own labelled row (its name above its boxes), so no two boxes read the

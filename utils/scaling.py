@@ -15,7 +15,7 @@ their datasets differ, so losses from different fits are comparable only within 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
@@ -29,13 +29,20 @@ from .lessons.lesson03 import (
     training_flops,
 )
 
+if TYPE_CHECKING:
+    import ipywidgets
+    import pandas as pd
+    import plotly.graph_objects as go
+
+Number = float | np.ndarray  # one value or a numpy array of them, as in the lesson
+
 FITS: dict[str, Fit] = {"chinchilla": CHINCHILLA, "chinchilla-unrounded": CHINCHILLA_UNROUNDED, "besiroglu": BESIROGLU}
 """The lesson's three fits by short name (the explorer's menu)."""
 
 CHINCHILLA_MODEL = {"N": 70e9, "D": 1.4e12}  # Hoffmann et al. 2022 §4: 70B parameters, 1.4T tokens
 
 
-def _positive(name: str, value):
+def _positive(name: str, value) -> Number:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must be a positive number (or array of them), got {value!r}. "
@@ -59,14 +66,14 @@ def get_fit(fit: Fit | str = "chinchilla") -> Fit:
     return fit
 
 
-def optimal_loss(C, fit: Fit | str = "chinchilla"):
+def optimal_loss(C: Number, fit: Fit | str = "chinchilla") -> Number:
     """The loss the compute-optimal model reaches with C FLOPs."""
     f = get_fit(fit)
     N, D = compute_optimal(_positive("C (FLOPs)", C), f)
     return chinchilla_loss(N, D, f)
 
 
-def optimal_tokens_per_parameter(C, fit: Fit | str = "chinchilla"):
+def optimal_tokens_per_parameter(C: Number, fit: Fit | str = "chinchilla") -> Number:
     """D*/N* at budget C."""
     N, D = compute_optimal(_positive("C (FLOPs)", C), get_fit(fit))
     return D / N
@@ -82,7 +89,8 @@ def tokens_for_loss(N: float, target_loss: float, fit: Fit | str = "chinchilla")
 
 
 # --- Table 3 ---
-def approach1_optimal(C, a: float = 0.50, anchor=(CHINCHILLA_MODEL["N"], CHINCHILLA_MODEL["D"])):
+def approach1_optimal(C: Number, a: float = 0.50,
+                      anchor: tuple[float, float] = (CHINCHILLA_MODEL["N"], CHINCHILLA_MODEL["D"])) -> tuple[Number, Number]:
     """Approach 1 style projection: N* ∝ C^a through an anchor model, D* = C / (6 N*).
 
     Hoffmann et al. publish Approach 1's exponent (a = 0.50, Table 2) but not its intercept; anchoring the
@@ -94,7 +102,7 @@ def approach1_optimal(C, a: float = 0.50, anchor=(CHINCHILLA_MODEL["N"], CHINCHI
     return N, C / (6 * N)
 
 
-def reproduce_table3(table, fits: dict[str, Fit] | None = None):
+def reproduce_table3(table: pd.DataFrame, fits: dict[str, Fit] | None = None) -> pd.DataFrame:
     """Table 3 of Hoffmann et al. next to what the formulas give at the same FLOP budgets.
 
     ``table`` has columns params, FLOPs, tokens (assets/scaling_chinchilla_table3.csv). Returns one row per
@@ -170,7 +178,7 @@ def human(x: float) -> str:
     return f"{x:.3g}"
 
 
-def budget_table(C: float, fits: Iterable[Fit | str]):
+def budget_table(C: float, fits: Iterable[Fit | str]) -> pd.DataFrame:
     """One row per fit: N*, D*, tokens per parameter and predicted loss at budget C, rounded for reading."""
     import pandas as pd
 
@@ -183,7 +191,8 @@ def budget_table(C: float, fits: Iterable[Fit | str]):
     return pd.DataFrame(rows)
 
 
-def iso_loss_grid(fit: Fit | str = "chinchilla", n_range=(1e8, 1e12), d_range=(1e9, 1e14), points: int = 60):
+def iso_loss_grid(fit: Fit | str = "chinchilla", n_range: tuple[float, float] = (1e8, 1e12),
+                  d_range: tuple[float, float] = (1e9, 1e14), points: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """log10 N, log10 D axes and the loss on their grid (for contour plots)."""
     ln = np.linspace(np.log10(n_range[0]), np.log10(n_range[1]), points)
     ld = np.linspace(np.log10(d_range[0]), np.log10(d_range[1]), points)
@@ -203,7 +212,8 @@ LABEL_POSITIONS = {
 N_AXIS, D_AXIS = (7.8, 12.2), (10.5, 14.0)  # log10 ranges of the N-D plane: every labelled model fits inside
 
 
-def nd_plane_figure(C: float = 5.76e23, fit: Fit | str = "chinchilla", models=None, points: int = 50):
+def nd_plane_figure(C: float = 5.76e23, fit: Fit | str = "chinchilla", models: pd.DataFrame | None = None,
+                    points: int = 50) -> go.Figure:
     """The N-D plane: iso-loss contours of ``fit``, its compute-optimal line, the iso-FLOP line of budget C
     with its optimum, the 20-tokens-per-parameter line, and real models (a DataFrame with model, params,
     tokens). Axes are log10 values; every number is rounded so that the figure JSON is reproducible."""
@@ -227,7 +237,8 @@ def nd_plane_figure(C: float = 5.76e23, fit: Fit | str = "chinchilla", models=No
                              mode="lines", line=dict(color="firebrick", dash="dash"), name=f"C = {float(C):.2g} FLOPs"))
     N, D = compute_optimal(float(C), f)
     fig.add_trace(go.Scatter(x=[round(float(np.log10(N)), 3)], y=[round(float(np.log10(D)), 3)], mode="markers",
-                             marker=dict(symbol="star", size=15, color="firebrick", opacity=0.85, line=dict(color="white", width=1)),
+                             marker=dict(symbol="star", size=15, color="firebrick", opacity=0.85,
+                                         line=dict(color="white", width=1)),
                              name=f"optimum: N*={human(N)}, D*={human(D)}"))
     if models is not None:
         ratio = (models["tokens"] / models["params"]).round(1)
@@ -248,7 +259,7 @@ def nd_plane_figure(C: float = 5.76e23, fit: Fit | str = "chinchilla", models=No
     return fig
 
 
-def explorer(models=None, C: float = 5.76e23, fit: str = "chinchilla"):
+def explorer(models: pd.DataFrame | None = None, C: float = 5.76e23, fit: str = "chinchilla") -> ipywidgets.VBox:
     """An ipywidgets explorer: a compute-budget slider and a fit menu redraw the N-D plane and the summary.
 
     The figure goes into an Output widget's ``outputs`` directly (never printed from a callback), so the

@@ -20,7 +20,12 @@ rounded to two decimals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+    from transformers import LlamaForCausalLM
 
 CORPUS_FILE = "scaling_corpus_python_docs.txt"  # PSF License Agreement: assets/scaling_corpus_LICENSE.txt
 VOCAB = "\n" + "".join(chr(c) for c in range(32, 127))  # 96 symbols: newline and printable ASCII
@@ -87,7 +92,7 @@ def load_corpus(max_chars: int | None = None) -> str:
     return text if max_chars is None else text[:max_chars]
 
 
-def make_model(size: TinySize, context: int = 64, seed: int = 0):
+def make_model(size: TinySize, context: int = 64, seed: int = 0) -> LlamaForCausalLM:
     """A freshly initialized, seeded ``LlamaForCausalLM`` of the given tiny size."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -111,14 +116,14 @@ def make_model(size: TinySize, context: int = 64, seed: int = 0):
     return model
 
 
-def count_params(model) -> tuple[int, int]:
+def count_params(model: torch.nn.Module) -> tuple[int, int]:
     """(all parameters, non-embedding parameters); tied weights are counted once."""
     total = sum(p.numel() for p in model.parameters())
     embedding = model.get_input_embeddings().weight.numel()
     return total, total - embedding
 
 
-def load_data(corpus: str | None = None, held_out_fraction: float = 0.1):
+def load_data(corpus: str | None = None, held_out_fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
     """The corpus as two tensors of symbol ids: the training part and the held-out last 10 %."""
     import torch
 
@@ -127,7 +132,7 @@ def load_data(corpus: str | None = None, held_out_fraction: float = 0.1):
     return data[:split], data[split:]
 
 
-def batches(data, n_batches: int, batch_size: int, context: int, seed: int) -> Iterator:
+def batches(data: torch.Tensor, n_batches: int, batch_size: int, context: int, seed: int) -> Iterator[torch.Tensor]:
     """``n_batches`` seeded batches of ``batch_size`` random windows of ``context + 1`` symbols each.
 
     Each row holds a window and the symbol after it: the model reads ``row[:-1]`` and is scored on ``row[1:]``.
@@ -191,7 +196,7 @@ def train_one(size: TinySize, tokens: int = 300_000, batch_size: int = 32, conte
 
 
 def run_series(sizes: Iterable[TinySize] = SIZES, tokens: int = 300_000, progress: Callable[[str], object] | None = print,
-               **kwargs):
+               **kwargs) -> pd.DataFrame:
     """Train every size on the same token budget; one progress line per model; a DataFrame of results."""
     import pandas as pd
 
