@@ -24,7 +24,12 @@ def _match_models(answer, candidates) -> set:
 
 
 # -- 02.1 -------------------------------------------------------------------------------------------
-def _fully_open():
+FULLY_OPEN = {"OLMo 7B", "Pythia (6.9B)", "SmolLM2-135M-Instruct"}
+"""Checked by hand against the matrix's sources (tests/test_openness.py checks that the matrix agrees)."""
+
+
+def _fully_open_from_matrix():
+    """The solution as a learner computes it: filter the matrix on the four columns."""
     from ..openness import load_matrix
 
     m = load_matrix()
@@ -36,17 +41,16 @@ def _fully_open():
     "02.1",
     "Which models in the openness matrix release all four artefacts: weights, training code, training data "
     "and evaluation code? Give a list of names.",
-    solution=_fully_open,
+    solution=_fully_open_from_matrix,
     wrong=["OLMo 7B", "Mistral 7B", "Mixtral 8x7B"],
 )
 def _check_fully_open(answer):
     from ..openness import load_matrix
 
     given = _match_models(answer, list(load_matrix().model))
-    expected = set(_fully_open())
-    if given == expected:
+    if given == FULLY_OPEN:
         return True, "These are the models anyone can rebuild, study and modify end to end."
-    extra, missing = given - expected, expected - given
+    extra, missing = given - FULLY_OPEN, FULLY_OPEN - given
     if extra:
         return False, (f"{len(extra)} of your models keep at least one artefact back: an OSI licence on the "
                        "weights is not the same as releasing code and data. Filter on all four columns.")
@@ -54,24 +58,32 @@ def _check_fully_open(answer):
 
 
 # -- 02.2 -------------------------------------------------------------------------------------------
-def _bits_per_weight():
-    from ..models import gguf_path
-    from ..openness import read_gguf_header
+def _bits_per_weight_from_summary():
+    """The solution as a learner computes it, from the provenance table."""
+    from ..gguf_file import gguf_summary
 
-    path = gguf_path("smollm2-135m-instruct")
-    return path.stat().st_size * 8 / read_gguf_header(path).parameters
+    s = gguf_summary("smollm2-135m-instruct")
+    return s["size on disk (bytes)"] * 8 / s["parameters"]
+
+
+def _bits_per_weight_expected() -> float:
+    """Computed without the GGUF reader: the file's size on disk and the parameters counted on the loaded model."""
+    from ..catalog import CATALOG
+    from ..models import gguf_path
+
+    return gguf_path("smollm2-135m-instruct").stat().st_size * 8 / CATALOG["smollm2-135m-instruct"].parameters
 
 
 @exercise(
     "02.2",
     "The SmolLM2 file is quantized to 4 bits (Q4_1). From its size on disk (bytes) and its parameter count, "
     "how many bits does the file spend per weight on average? Give a number.",
-    solution=_bits_per_weight,
+    solution=_bits_per_weight_from_summary,
     wrong=4.0,
 )
 def _check_bits(answer):
     value = float(answer)
-    expected = _bits_per_weight()
+    expected = _bits_per_weight_expected()
     if close(value, expected, rel=0.02):
         return True, ("More than 4: each block of 32 weights also stores a scale and a minimum, and some "
                       "tensors (norms, one embedding) are kept in F32 or Q8_0. Look at the 'tensor types' row.")
@@ -108,7 +120,7 @@ def _check_licences(answer):
 
 # -- 02.4 -------------------------------------------------------------------------------------------
 def _verdicts():
-    from ..openness import load_myths
+    from ..quiz import load_myths
 
     return {int(k): v for k, v in load_myths()["verdict"].items()}
 
@@ -121,7 +133,7 @@ def _verdicts():
     wrong=lambda: {k: "fact" for k in _verdicts()},
 )
 def _check_myths(answer):
-    from ..openness import score_myths
+    from ..quiz import score_myths
 
     expected = _verdicts()
     if not isinstance(answer, dict):
