@@ -1,9 +1,12 @@
-"""Lesson 04 data files (assets/lineage_*): schema, dates, sources, value ranges, and a valid family tree."""
+"""Lesson 04 data files (assets/lineage_*): schema, dates, sources, value ranges, a valid family tree, and the
+facts checked against their primary sources."""
 import json
+from datetime import date
 
 import pandas as pd
 
 from utils import architecture as arch
+from utils import lineage as lin
 from utils.data import read_table
 from utils.paths import asset
 
@@ -16,16 +19,16 @@ ISSUE_NODES = {  # the nodes issue 5 asks the family tree to show
 
 
 def lineage():
-    return read_table("lineage_models.csv", date_columns=["date"], required=arch.LINEAGE_COLUMNS)
+    return lin.load_lineage()
 
 
 def test_lineage_schema_and_tree():
     df = lineage()
-    arch.check_lineage(df)
     assert ISSUE_NODES <= set(df["model"])
     assert df["source"].str.len().min() > 10
     assert df["date"].between("2023-01-01", "2025-12-31").all()
     assert (df["retrieved"] >= df["date"]).all()
+    assert (df["retrieved"] <= pd.Timestamp(date.today())).all()
     for col in ("family", "params", "recipe", "licence"):
         assert df[col].notna().all() and df[col].str.strip().ne("").all(), col
     assert df["params"].str.contains(r"\d+(?:\.\d+)?[MB]").all()
@@ -49,6 +52,17 @@ def test_lineage_edges_the_issue_names():
     assert df.loc["Llama 3.2", "date"] == pd.Timestamp("2024-09-25")
 
 
+def test_licences_checked_against_sources():
+    df = lineage().set_index("model")
+    # OLMo's data (Dolma) was never Apache-2.0: AI2 ImpACT licence, then ODC-BY (huggingface.co/datasets/allenai/dolma)
+    assert "ImpACT" in df.loc["OLMo", "licence"] and "ODC-BY" in df.loc["OLMo", "licence"]
+    # SmolLM2's data sets carry their own licences (FineMath: ODC-By)
+    assert "own licences" in df.loc["SmolLM2", "licence"]
+    assert "weight diff" in df.loc["Alpaca", "licence"]  # tatsu-lab/stanford_alpaca README
+    for model in df.index:
+        assert "(weights and data)" not in df.loc[model, "licence"], model
+
+
 def test_generations_table():
     df = read_table("lineage_generations.csv").set_index("attribute")
     assert list(df.columns[:3]) == ["LLaMA", "Llama 2", "Llama 3"]
@@ -57,11 +71,14 @@ def test_generations_table():
         assert attribute in df.index
     assert df.loc["context length", "LLaMA"] == "2048" and df.loc["context length", "Llama 2"] == "4096"
     assert "PPO" in df.loc["chat tuning", "Llama 2"] and "DPO" in df.loc["chat tuning", "Llama 3"]
+    assert df.loc["grouped-query attention", "Llama 2"].startswith("34B and 70B")  # arXiv 2307.09288 §A.2.1
 
 
 def test_dimensions_table():
-    df = read_table("lineage_dimensions.csv").set_index("model")
-    assert {"LLaMA 7B", "Llama 2 70B"} <= set(df.index)
+    df = arch.dimensions_table()
+    assert {"LLaMA 7B", "Llama 2 70B", "Llama 3 8B", "Llama 3.2 1B"} <= set(df.index)
+    assert set(df["tied_embeddings"]) == {"yes", "no"}
+    assert df.loc["Llama 3.2 1B", "tied_embeddings"] == "yes"  # llama3_2 MODEL_CARD.md: Shared Embeddings: Yes
     assert (df["dim"] % df["n_heads"] == 0).all()
     assert (df["n_heads"] % df["n_kv_heads"] == 0).all()
     assert df["n_layers"].between(1, 200).all()
@@ -70,6 +87,6 @@ def test_dimensions_table():
 def test_recipes_json_has_sources_and_dates():
     entries = json.loads(asset("lineage_recipes.json").read_text(encoding="utf-8"))
     for entry in entries:
-        assert entry["source"].strip() and pd.Timestamp(entry["retrieved"]) <= pd.Timestamp.now()
+        assert entry["source"].strip() and date.fromisoformat(entry["retrieved"]) <= date.today()
         assert isinstance(entry["example"], dict) and entry["example"]
         assert "illustrative" in entry["example"]["_note"]  # examples are written for the course, not quoted data

@@ -1,60 +1,90 @@
-"""Exercises of lesson 04: the LLaMA lineage (notebooks/04_llama_lineage.ipynb)."""
+"""Exercises of lesson 04: the LLaMA lineage (notebooks/04_llama_lineage.ipynb).
+
+The dimensions come from the one reader of assets/lineage_dimensions.csv (``architecture.from_dimensions``);
+the expected values are computed here in closed form, independently of the lesson's formula, so that a
+wrong ``count_parameters_from_config`` or ``kv_cache_bytes`` cannot pass its own exercise.
+"""
 from __future__ import annotations
 
 from . import close, exercise
 
-DERIVED = ("fine-tuned", "adapter", "continued pretraining", "pruned and distilled")
+
+def _config(model: str):
+    from ..architecture import from_dimensions
+
+    return from_dimensions(model)
 
 
-def _llama3_8b():
-    from ..architecture import from_llama_params
-
-    return from_llama_params("Llama 3 8B", dim=4096, n_layers=32, n_heads=32, n_kv_heads=8, vocab_size=128256,
-                             multiple_of=1024, ffn_dim_multiplier=1.3)
-
-
-def _llama3_8b_total():
-    from ..architecture import count_parameters
-
-    return count_parameters(_llama3_8b())["total"]
+def _llama_total(model: str, tied: bool | None = None) -> int:
+    """A LLaMA-family model's parameters in closed form: per block 2d² (query, output) + 2d·kv (key, value)
+    + 3d·ffn (MLP) + 2d (norms); a final norm; the vocabulary matrix once, or twice without tying."""
+    cfg = _config(model)
+    d, kv = cfg.hidden_size, cfg.num_kv_heads * cfg.head_dim
+    tied = cfg.tied_embeddings if tied is None else tied
+    per_block = 2 * d * d + 2 * d * kv + 3 * d * cfg.intermediate_size + 2 * d
+    return cfg.num_layers * per_block + d + (1 if tied else 2) * cfg.vocab_size * d
 
 
-def _llama3_8b_tied():
+def _solution_total(model: str, tied: bool | None = None) -> int:
+    """The solution as the lesson computes it, with the lesson's exported formula."""
     from dataclasses import replace
 
-    from ..architecture import count_parameters
+    from ..lessons.lesson04 import count_parameters_from_config
 
-    return count_parameters(replace(_llama3_8b(), tied_embeddings=True))["total"]
+    cfg = _config(model)
+    if tied is not None:
+        cfg = replace(cfg, tied_embeddings=tied)
+    return count_parameters_from_config(cfg)["total"]
 
 
+# -- 04.1 -------------------------------------------------------------------------------------------
 @exercise("04.1", "Total parameters of Llama 3 8B, from its published dimensions (assets/lineage_dimensions.csv).",
-          solution=_llama3_8b_total, wrong=_llama3_8b_tied)
+          solution=lambda: _solution_total("Llama 3 8B"), wrong=lambda: _solution_total("Llama 3 8B", tied=True))
 def check_llama3_params(answer):
     value = float(answer)
-    target = _llama3_8b_total()
-    if close(value, target, rel=0.001):
+    if close(value, _llama_total("Llama 3 8B"), rel=0.001):
         return True, ("Over a billion of those parameters sit in the 128K-token embedding and output matrices: "
                       "a big vocabulary costs parameters.")
     if value < 1000:
         return False, "Give the number of parameters itself (about eight thousand million), not a count in billions."
-    if close(value, _llama3_8b_tied(), rel=0.001):
-        return False, ("You counted the vocabulary matrix once. Meta's models do not tie the output layer to the "
-                       "embedding: check tied_embeddings in your configuration.")
-    return False, ("Not that. Build the configuration with from_llama_params() from the Llama 3 8B row "
-                   "(do not forget n_kv_heads and ffn_dim_multiplier), then take count_parameters(...)['total'].")
+    if close(value, _llama_total("Llama 3 8B", tied=True), rel=0.001):
+        return False, ("You counted the vocabulary matrix once. Llama 3 8B keeps a separate output layer: check "
+                       "tied_embeddings in your configuration.")
+    return False, ("Not that. Build the configuration with arch.from_dimensions() from the Llama 3 8B row, then take "
+                   "count_parameters_from_config(...)['total'].")
 
 
-def _kv_70b_gib(kv_heads=8, bytes_per_value=2):
-    return 2 * 80 * kv_heads * 128 * 4096 * bytes_per_value / 2**30
+# -- 04.2 -------------------------------------------------------------------------------------------
+@exercise("04.2", "Parameters of Llama 3.2 1B counted from its dimensions: the count that matches the published 1.23B.",
+          solution=lambda: _solution_total("Llama 3.2 1B"), wrong=lambda: _solution_total("Llama 3.2 1B", tied=False))
+def check_llama32_tied(answer):
+    value = float(answer)
+    if close(value, _llama_total("Llama 3.2 1B"), rel=0.001):
+        return True, ("The shared embedding matrix makes the difference: a separate output layer would add "
+                      "vocabulary x width parameters, about a fifth of this model.")
+    if close(value, _llama_total("Llama 3.2 1B", tied=False), rel=0.001):
+        return False, ("That count has a separate output layer: does it round to the published 1.23B? The model "
+                       "card says the embeddings are shared.")
+    if value < 1000:
+        return False, "Give the number of parameters itself (over a thousand million), not a count in billions."
+    return False, ("Not that. Build the configuration with arch.from_dimensions('Llama 3.2 1B'), count it with "
+                   "count_parameters_from_config, and compare with 1.23B.")
 
 
-@exercise("04.2", "Key-value cache of Llama 2 70B for one 4,096-token sequence in 16-bit numbers, in GiB.",
-          solution=lambda: _kv_70b_gib(), wrong=lambda: _kv_70b_gib(kv_heads=64))
+# -- 04.3 -------------------------------------------------------------------------------------------
+def _kv_70b_gib(kv_heads: int | None = None, bytes_per_value: int = 2) -> float:
+    cfg = _config("Llama 2 70B")
+    kv_heads = cfg.num_kv_heads if kv_heads is None else kv_heads
+    return 2 * cfg.num_layers * kv_heads * cfg.head_dim * 4096 * bytes_per_value / 2**30
+
+
+@exercise("04.3", "Key-value cache of Llama 2 70B for one 4,096-token sequence in 16-bit numbers, in GiB.",
+          solution=lambda: _kv_70b_gib(), wrong=lambda: _kv_70b_gib(kv_heads=_config("Llama 2 70B").num_heads))
 def check_kv_cache(answer):
     value = float(answer)
     if close(value, _kv_70b_gib()):
         return True, "Grouped-query attention keeps it small: 64 query heads share 8 key-value heads."
-    if close(value, _kv_70b_gib(kv_heads=64)):
+    if close(value, _kv_70b_gib(kv_heads=_config("Llama 2 70B").num_heads)):
         return False, "That is the size with one key-value head per query head. Llama 2 70B uses grouped-query attention."
     if close(value, _kv_70b_gib(bytes_per_value=4)):
         return False, "16-bit numbers take 2 bytes each, not 4."
@@ -65,27 +95,46 @@ def check_kv_cache(answer):
     return False, "Not that. Use kv_cache_bytes() with the 70B configuration, 4096 tokens and 2 bytes per value."
 
 
+# -- 04.4 -------------------------------------------------------------------------------------------
 def _lineage():
-    from ..data import read_table
+    from ..lineage import load_lineage
 
-    return read_table("lineage_models.csv", date_columns=["date"])
+    return load_lineage()
 
 
-def _derived_from_llama2():
-    from ..architecture import descendants
+def _built_on(ancestor: str) -> set[str]:
+    """Models whose chain of parents reaches ``ancestor`` through weight-derived edges only (walked upwards,
+    independently of ``lineage.descendants``, which walks downwards)."""
+    from ..lineage import DERIVED
+
+    df = _lineage()
+    parent = dict(zip(df["model"], df["parent"]))
+    relation = dict(zip(df["model"], df["relation"]))
+    found = set()
+    for model in df["model"]:
+        node = model
+        while isinstance(parent.get(node), str) and relation[node] in DERIVED:
+            node = parent[node]
+            if node == ancestor:
+                found.add(model)
+                break
+    return found
+
+
+def _solution_derived():
+    from ..lineage import DERIVED, descendants
 
     return set(descendants(_lineage(), "Llama 2", relations=DERIVED))
 
 
-@exercise("04.3", "The set of models in the tree derived from Llama 2's weights, directly or through another model.",
-          solution=_derived_from_llama2, wrong=lambda: _derived_from_llama2() | {"Llama 3", "Llama 3.1", "Llama 3.2"})
+@exercise("04.4", "The set of models in the tree derived from Llama 2's weights, directly or through another model.",
+          solution=_solution_derived, wrong=lambda: _solution_derived() | {"Llama 3", "Llama 3.1", "Llama 3.2"})
 def check_derived(answer):
     if isinstance(answer, str):
         return False, "Give a set (or list) of model names, e.g. {'Model A', 'Model B'}."
     names = {str(a).strip() for a in answer}
-    target = _derived_from_llama2()
-    known = set(_lineage()["model"])
-    unknown = sorted(names - known)
+    target = _built_on("Llama 2")
+    unknown = sorted(names - set(_lineage()["model"]))
     if unknown:
         return False, f"These are not names in the tree's `model` column: {unknown}."
     extra, missing = names - target, target - names
@@ -100,7 +149,8 @@ def check_derived(answer):
     return False, "; ".join(hints) + "."
 
 
-@exercise("04.4", "Which recipe learns from pairs of a preferred and a rejected answer without training a reward model?",
+# -- 04.5 -------------------------------------------------------------------------------------------
+@exercise("04.5", "Which recipe learns from pairs of a preferred and a rejected answer without training a reward model?",
           solution="DPO", wrong="RLHF")
 def check_recipe(answer):
     text = str(answer).strip().lower()
