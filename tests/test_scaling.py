@@ -253,6 +253,7 @@ def test_next_token_loss_by_hand():
     assert l03.next_token_loss(Uniform(), batch).item() == pytest.approx(math.log(96))
 
 
+@pytest.mark.slow
 def test_train_step_lowers_the_loss():
     import torch
 
