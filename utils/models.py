@@ -432,11 +432,13 @@ def model_status():
     """A DataFrame: for each catalog model, is its package installed, and is the local copy ready?"""
     import pandas as pd
 
+    from .gguf_file import size_mib
+
     rows = []
     for name, info in CATALOG.items():
         try:
             source = gguf_path(name)
-            installed, gguf_mb = True, round(source.stat().st_size / 2**20, 1)
+            installed, gguf_mb = True, size_mib(source)
             problem = copy_problem(copy_dir(name), _source_sha256(name, source))
         except ModelNotAvailableError:
             installed, gguf_mb, problem = False, None, "package not installed"
