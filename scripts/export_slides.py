@@ -21,36 +21,53 @@ It runs ``jupyter nbconvert --to slides`` on a prepared copy of each notebook:
 
 Offline or online: nbconvert's slides load reveal.js 4.0.2 (unpkg), require.js, jQuery and MathJax 2 (cdnjs)
 from CDNs, so by default the slides need a network connection for everything but the plotly charts.
-``--offline`` copies those four libraries into ``exports/slides/vendor/`` (fetched once with ``npm pack`` from
-the npm registry, about 12 MB after trimming MathJax) and points the slides at them; ``exports/slides/`` can then
-be zipped and opened anywhere from ``file://``.
+``--offline`` copies those four libraries into ``exports/slides/vendor/`` (fetched once from the npm registry over
+HTTPS, no npm needed, each tarball checked against its pinned sha512; about 12 MB after trimming MathJax) and
+points the slides at them; ``exports/slides/`` can then be zipped and opened anywhere from ``file://``.
+
+The slides' style keeps everything inside reveal.js's 960 px slide: code at 15 px that wraps long lines, a
+narrower prompt, wide tables in smaller type that scroll sideways within their output, figures 840 px wide
+(tests/test_browser.py measures every slide of lesson 01 in Chromium).
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "exports" / "slides"
 
-# The libraries nbconvert's reveal template loads, as npm packages, and the file the slides need from each.
+# The libraries nbconvert's reveal template loads, as npm packages: (name@version, the file the slides need from
+# it, the tarball's sha512 as the npm registry publishes it in ``dist.integrity``). Fetched from the npm registry
+# with plain HTTPS (no npm needed) and checked against these digests before anything is unpacked.
 VENDOR = {
-    "reveal.js": ("reveal.js@4.0.2", "dist/reveal.js"),
-    "requirejs": ("requirejs@2.1.10", "require.js"),
-    "jquery": ("jquery@2.1.4", "dist/jquery.min.js"),
-    "mathjax": ("mathjax@2.7.7", "config/Safe.js"),
+    "reveal.js": ("reveal.js@4.0.2", "dist/reveal.js",
+                  "LWZSUenufF1gpD7npxJ7KfoQQFKgc1D6XrLTFgKlwWNP1BQ74hT48KONFWMAw+8R/QUeaScCLCLrBVHDfFIEiw=="),
+    "requirejs": ("requirejs@2.1.10", "require.js",
+                  "4JqdTihK3kOnT387LxCHuJZ/9QsKg2EIl7LmaW35PIyM4LwCI2jwyy4fy6pbY/ZZH2JoY/QEcb5PzULFPP6gcQ=="),
+    "jquery": ("jquery@2.1.4", "dist/jquery.min.js",
+               "wWR+eCq/T/Qt0NcFyM+QVho0ZVzWxFYANijmSMImXiM5mjr1aOaf4SF0eOEPc92bbK2L2vDpxw3lIszus7eO8Q=="),
+    "mathjax": ("mathjax@2.7.7", "config/Safe.js",
+                "OOl0B2/0tSJAtAZarXnQuLDBLgTNRqiI9VqHTQzPsxf4okT2iIpDrvaklK9x2QEMD1sDj4yRn11Ygci41DxMAQ=="),
 }
+NPM_REGISTRY = os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org").rstrip("/")
 # MathJax 2 is 60 MB unpacked; the CommonHTML output with TeX fonts (woff) needs a few MB of it.
 MATHJAX_KEEP = ("MathJax.js", "LICENSE", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions/", "jax/input/TeX/",
                 "jax/output/CommonHTML/", "jax/element/", "fonts/HTML-CSS/TeX/woff/", "localization/en/")
+
+FIGURE_WIDTH = 840   # px: a 960 px slide less the 72 px prompt and the output's padding
 
 WIDGET_NOTE = ('<div style="border:1px dashed #999;padding:0.5em;font-size:0.6em;color:#555">'
                "Interactive widget: run this cell in JupyterLab or Colab to use it.</div>")
@@ -65,6 +82,20 @@ TEMPLATE = """{%- extends 'reveal/index.html.j2' -%}
 /* Presenter notes belong to the speaker view (press S), never to the slides, even if reveal.css is missing. */
 .reveal aside.notes, aside.notes { display: none !important; }
 .reveal .plotly-graph-div { margin: 0 auto; }
+/* Everything stays inside the 960 px wide slide (tests/test_browser.py measures it). nbconvert sets code at 19 px
+   beside a 110 px prompt, so a long line was cut off at the editor's edge: smaller code, a narrower prompt, and
+   long lines wrap. */
+:root { --jp-code-font-size: 15px; --jp-cell-prompt-width: 72px; }
+.reveal .jp-InputArea-editor, .reveal .jp-OutputArea-output { min-width: 0; max-width: 100%; }
+.reveal div.highlight > pre, .reveal div.jp-OutputArea-output > pre, .reveal .jp-RenderedText pre {
+  white-space: pre-wrap; overflow-wrap: anywhere; width: 100%; box-sizing: border-box; }
+/* Wide tables (token tables, price lists): smaller type, cells on one line, and the output scrolls sideways
+   within the slide when the table is still wider than it. */
+.reveal .jp-OutputArea-output.jp-RenderedHTMLCommon { overflow-x: auto; overflow-y: hidden; }
+.reveal .jp-RenderedHTMLCommon table { font-size: 14px; margin: 0; }
+.reveal .jp-RenderedHTMLCommon th, .reveal .jp-RenderedHTMLCommon td { white-space: nowrap; padding: 0.2em 0.4em; }
+/* Markdown may hold a long URL or inline code: break it rather than widen the slide. */
+.reveal .jp-MarkdownOutput { overflow-wrap: anywhere; }
 </style>
 {%- endblock html_head_css -%}
 """
@@ -75,11 +106,12 @@ def _plotly_html(fig: dict, first: bool) -> str:
 
     fig = json.loads(json.dumps(fig))
     layout = fig.setdefault("layout", {})
-    layout.setdefault("width", 880)   # a hidden slide has no size to autosize to: draw at a fixed size
+    # A hidden slide has no size to autosize to: draw at a fixed size, narrow enough for the slide beside a prompt.
+    layout["width"] = min(layout.get("width") or FIGURE_WIDTH, FIGURE_WIDTH)
     layout.setdefault("height", 460)
     # The first figure loads plotly.min.js (copied next to the slides); the others reuse window.Plotly.
     return pio.to_html(fig, include_plotlyjs="directory" if first else False, full_html=False,
-                       validate=False, default_width="880px", default_height="460px")
+                       validate=False, default_width=f"{FIGURE_WIDTH}px", default_height="460px")
 
 
 NOTES_FOLD = re.compile(r"^\s*<details[^>]*>\s*<summary>[^<]*</summary>\s*(.*?)\s*</details>\s*$", re.S)
@@ -116,14 +148,21 @@ def prepare(nb: dict) -> tuple[dict, dict]:
     return nb, counts
 
 
-def _npm_pack(spec: str, dest: Path, keep: tuple[str, ...] = ("",)) -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        sys.exit("--offline needs npm (to fetch reveal.js, require.js, jQuery and MathJax once): apt-get install npm")
+def _npm_fetch(spec: str, integrity: str, dest: Path, keep: tuple[str, ...] = ("",)) -> None:
+    """Download an npm package's tarball from the registry, check its sha512, unpack the files under ``keep``."""
+    name, version = spec.rsplit("@", 1)
+    url = f"{NPM_REGISTRY}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except OSError as exc:
+        raise VendorUnavailable(f"cannot fetch {spec} from {url}: {exc}") from exc
+    digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if digest != integrity:
+        raise VendorUnavailable(f"{url}: sha512 {digest} differs from the pinned {integrity}")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", tmp], check=True,
-                       stdout=subprocess.DEVNULL)
-        (tarball,) = Path(tmp).glob("*.tgz")
+        tarball = Path(tmp) / "package.tgz"
+        tarball.write_bytes(data)
         with tarfile.open(tarball) as tar:
             members = []
             for m in tar.getmembers():
@@ -136,14 +175,18 @@ def _npm_pack(spec: str, dest: Path, keep: tuple[str, ...] = ("",)) -> None:
             tar.extractall(dest, members=members, filter="data")
 
 
+class VendorUnavailable(RuntimeError):
+    """The JavaScript libraries for --offline could not be fetched (no network) or did not match their digest."""
+
+
 def ensure_vendor(out: Path) -> dict[str, str]:
     """Copy the template's JavaScript libraries into out/vendor once; return nbconvert options using them."""
     vendor = out / "vendor"
-    for name, (spec, needed) in VENDOR.items():
+    for name, (spec, needed, integrity) in VENDOR.items():
         if not (vendor / name / needed).is_file():
-            print(f"  fetching {spec} (npm pack, once)")
+            print(f"  fetching {spec} from the npm registry (once)")
             shutil.rmtree(vendor / name, ignore_errors=True)
-            _npm_pack(spec, vendor / name, MATHJAX_KEEP if name == "mathjax" else ("",))
+            _npm_fetch(spec, integrity, vendor / name, MATHJAX_KEEP if name == "mathjax" else ("",))
     return {
         "SlidesExporter.reveal_url_prefix": "vendor/reveal.js",
         "SlidesExporter.require_js_url": "vendor/requirejs/require.js",
@@ -189,14 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to export (default: notebooks/*.ipynb)")
     parser.add_argument("--offline", action="store_true",
-                        help="copy reveal.js, require.js, jQuery and MathJax next to the slides (npm pack, once)")
+                        help="copy reveal.js, require.js, jQuery and MathJax next to the slides (fetched once)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {OUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         sys.exit("no notebooks to export")
     print(f"Exporting {len(notebooks)} notebook(s) to {args.out}" + (" (offline)" if args.offline else ""))
-    for path in export(notebooks, args.out.resolve(), offline=args.offline):
+    try:
+        written = export(notebooks, args.out.resolve(), offline=args.offline)
+    except VendorUnavailable as exc:
+        sys.exit(f"--offline: {exc}")
+    for path in written:
         print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     if not args.offline:
         print("These slides load reveal.js, require.js, jQuery and MathJax from CDNs (network needed);"
