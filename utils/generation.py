@@ -102,6 +102,34 @@ def generate(
     return tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
 
 
+def generate_batch(tokenizer, model, prompts: Sequence[str], max_new_tokens: int = 40,
+                   chat: bool | None = None) -> list[str]:
+    """Greedy answers to several prompts in one batch (left padding), only the new text of each.
+
+    Each prompt is rendered by ``render_prompt`` (the chat template when the model has one, unless
+    ``chat=False``), exactly as ``generate`` renders it. Padding can move the last digits of a logit, so a
+    batched answer may rarely differ from ``generate``'s; the same batch always gives the same text.
+    """
+    import torch
+
+    prompts = [_check_prompt(p) for p in prompts]
+    if not prompts:
+        raise EmptyPromptError("Give at least one prompt.")
+    if max_new_tokens < 1:
+        raise ValueError("max_new_tokens must be at least 1.")
+    texts = [render_prompt(tokenizer, p, chat=chat) for p in prompts]
+    add_special = not (chat if chat is not None else uses_chat_template(tokenizer))  # as in encode()
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # new tokens follow each prompt directly
+    try:
+        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=add_special).to(model.device)
+    finally:
+        tokenizer.padding_side = side
+    with torch.inference_mode():
+        out = model.generate(**batch, max_new_tokens=max_new_tokens, **greedy_options(tokenizer))
+    return [tokenizer.decode(row[batch.input_ids.shape[1]:], skip_special_tokens=True).strip() for row in out]
+
+
 def next_token_table(tokenizer, model, prompt: str, k: int = 10, chat: bool | None = None, decimals: int = 3):
     """The ``k`` most probable next tokens after ``prompt``, as a DataFrame (probabilities rounded).
 
