@@ -1,14 +1,14 @@
-"""Fine-tuning in miniature (lesson 07): self-instruct filters, LoRA set-up, a small training loop, scores.
+"""Fine-tuning in miniature (lesson 07): the plumbing around the ideas the lesson writes out in its cells.
 
-Everything works with the ``(tokenizer, model)`` pair of ``utils.models.load_model`` on the CPU (or the
-GPU when there is one). The pieces:
+The lesson's export cells (collected into ``utils.lessons.lesson07``) hold the ideas: ROUGE-L and the
+Self-Instruct similarity rule, LoRA on one linear layer with its parameter count, and the training loop.
+This module holds what surrounds them, for the ``(tokenizer, model)`` pair of ``utils.models.load_model``:
 
-- self-instruct: ``self_instruct_prompts`` -> ``generate_batch`` -> ``parse_instruction`` ->
-  ``filter_instructions`` (length, banned words, duplicates, ROUGE-L overlap, as in Wang et al. 2022,
-  arXiv 2212.10560 section 2.2)
+- self-instruct: ``self_instruct_prompts`` -> ``utils.generation.generate_batch`` -> ``parse_instruction`` ->
+  ``filter_instructions`` (length, banned words, duplicates and the lesson's ROUGE-L rule, as in Wang et al.
+  2022, arXiv 2212.10560 section 2.2, as one table of verdicts)
 - training data: ``format_response``, ``build_examples`` (prompt tokens masked out of the loss)
-- LoRA: ``add_lora``, ``count_parameters``, ``lora_parameter_count`` (the formula, for checking)
-- training: ``train_lora`` prints one line per step (a text progress bar and the loss)
+- LoRA on a whole model with peft: ``add_lora``, ``load_adapter``, ``lora_count_for`` (the formula, for checking)
 - scoring: ``follows_format``, ``exact_match``, ``answer_logprob``
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from .generation import greedy_options, pad_id
+from .generation import pad_id, render_prompt
+from .lessons.lesson07 import MAX_ROUGE, closest, collate, is_new_task, lora_parameter_count, words
 
 FORMAT_RE = re.compile(r"^Answer: (?P<answer>[^\n]+)\nWhy: (?P<why>[^\n]+)$")
 """The answer format the course dataset teaches: two lines, ``Answer: ...`` then ``Why: ...``."""
@@ -31,46 +32,15 @@ BANNED_WORDS = ("image", "picture", "graph", "photo", "video")
 
 
 # --------------------------------------------------------------------------------------------------
-# self-instruct: overlap and filters
+# self-instruct: the filters around the ROUGE-L rule
 # --------------------------------------------------------------------------------------------------
-def words(text: str) -> list[str]:
-    """Lower-case words and numbers (the tokenization of the ``rouge_score`` package, without stemming)."""
-    if not isinstance(text, str):
-        raise TypeError(f"Expected a string, got {type(text).__name__}.")
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
-
-
-def _lcs_length(a: list[str], b: list[str]) -> int:
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b, start=1):
-            current.append(previous[j - 1] + 1 if x == y else max(previous[j], current[j - 1]))
-        previous = current
-    return previous[-1]
-
-
-def rouge_l(candidate: str, reference: str) -> float:
-    """ROUGE-L F1 between two texts: based on their longest common subsequence of words (0 to 1).
-
-    With L = LCS length, precision = L / len(candidate), recall = L / len(reference),
-    F1 = 2 * precision * recall / (precision + recall). Empty texts score 0.
-    """
-    a, b = words(candidate), words(reference)
-    lcs = _lcs_length(a, b)
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(a), lcs / len(b)
-    return 2 * precision * recall / (precision + recall)
-
-
 def filter_instructions(candidates, existing=(), min_words: int = 3, max_words: int = 25,
-                        max_rouge: float = 0.7, banned=BANNED_WORDS):
+                        max_rouge: float = MAX_ROUGE, banned=BANNED_WORDS):
     """Judge each candidate instruction in order, as Self-Instruct grows its task pool.
 
     A candidate is kept only if it has ``min_words``..``max_words`` words, mentions none of ``banned``,
-    is not a duplicate (same words) of one already in the pool, and its ROUGE-L with every instruction
-    in the pool (``existing`` plus the candidates kept so far) is below ``max_rouge``.
+    is not a duplicate (same words) of one already in the pool, and passes the lesson's ``is_new_task``: its
+    ROUGE-L with every instruction in the pool (``existing`` plus the candidates kept so far) is below ``max_rouge``.
     Returns a DataFrame: instruction, words, max ROUGE-L, most similar, verdict ("kept" or the reason).
     """
     import pandas as pd
@@ -86,8 +56,7 @@ def filter_instructions(candidates, existing=(), min_words: int = 3, max_words: 
     for text in candidates:
         text = "" if text is None else str(text).strip()
         n = len(words(text))
-        scores = [(rouge_l(text, other), other) for other in pool] if n else []
-        best, nearest = max(scores, default=(0.0, ""))
+        best, nearest = closest(text, pool) if n else (0.0, "")
         if n < min_words:
             verdict = f"too short (< {min_words} words)"
         elif n > max_words:
@@ -96,7 +65,7 @@ def filter_instructions(candidates, existing=(), min_words: int = 3, max_words: 
             verdict = "mentions something a text model cannot see"
         elif any(words(text) == words(other) for other in pool):
             verdict = "duplicate"
-        elif best >= max_rouge:
+        elif not is_new_task(text, pool, max_rouge):
             verdict = f"too similar (ROUGE-L >= {max_rouge})"
         else:
             verdict = "kept"
@@ -139,35 +108,6 @@ def parse_instruction(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# generation in batches (greedy: the same text on every run)
-# --------------------------------------------------------------------------------------------------
-def generate_batch(tokenizer, model, prompts, max_new_tokens: int = 32, chat: bool = True) -> list[str]:
-    """Greedy answers to several prompts at once (left padding), only the new text of each.
-
-    ``chat=True`` wraps each prompt in the chat template as a user turn; ``chat=False`` continues the text.
-    """
-    import torch
-
-    prompts = list(prompts)
-    if not prompts or any(not isinstance(p, str) or not p.strip() for p in prompts):
-        raise ValueError("Give a non-empty list of non-empty prompt strings.")
-    if chat:
-        texts = [tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
-                                               add_generation_prompt=True) for p in prompts]
-    else:
-        texts = prompts
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    try:
-        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-    finally:
-        tokenizer.padding_side = side
-    with torch.inference_mode():
-        out = model.generate(**batch, max_new_tokens=max_new_tokens, **greedy_options(tokenizer))
-    return [tokenizer.decode(row[batch.input_ids.shape[1]:], skip_special_tokens=True).strip() for row in out]
-
-
-# --------------------------------------------------------------------------------------------------
 # training data
 # --------------------------------------------------------------------------------------------------
 def format_response(answer: str, why: str) -> str:
@@ -202,40 +142,25 @@ class Example:
 
 
 def build_examples(tokenizer, instructions, responses, max_tokens: int = 128) -> list[Example]:
-    """Tokenize (instruction, response) pairs with the chat template; the loss covers only the response."""
+    """Tokenize (instruction, response) pairs for training; the loss covers only the response.
+
+    The prompt is the instruction rendered as one user turn by ``utils.generation.render_prompt``, exactly
+    what the model sees when it answers. The response ends with the end-of-sequence token, the token that
+    stops generation, so the model also learns to stop. Prompt tokens get the label -100 (not scored).
+    """
     instructions, responses = list(instructions), list(responses)
     if len(instructions) != len(responses) or not instructions:
         raise ValueError(f"Need as many responses as instructions (got {len(instructions)} and {len(responses)}), "
                          "and at least one of each.")
     examples = []
     for instruction, response in zip(instructions, responses):
-        messages = [{"role": "user", "content": instruction}]
-        prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        full = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": response}], tokenize=False)
-        if not full.startswith(prompt):
-            raise ValueError("The chat template renders the prompt differently inside a full conversation.")
-        prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids
-        ids = tokenizer(full.rstrip("\n"), add_special_tokens=False).input_ids
-        if len(ids) > max_tokens:
-            raise ValueError(f"An example has {len(ids)} tokens (> max_tokens={max_tokens}): shorten it.")
-        examples.append(Example(ids, [-100] * len(prompt_ids) + ids[len(prompt_ids):]))
+        prompt_ids = tokenizer(render_prompt(tokenizer, instruction), add_special_tokens=False).input_ids
+        answer_ids = tokenizer(response + tokenizer.eos_token, add_special_tokens=False).input_ids
+        if len(prompt_ids) + len(answer_ids) > max_tokens:
+            raise ValueError(f"An example has {len(prompt_ids) + len(answer_ids)} tokens (> max_tokens={max_tokens}): "
+                             "shorten it.")
+        examples.append(Example(prompt_ids + answer_ids, [-100] * len(prompt_ids) + answer_ids))
     return examples
-
-
-def collate(examples: list[Example], pad_id: int):
-    """Right-pad a list of examples into input_ids, attention_mask and labels tensors."""
-    import torch
-
-    width = max(len(e.input_ids) for e in examples)
-    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(examples), width), dtype=torch.long)
-    for i, e in enumerate(examples):
-        n = len(e.input_ids)
-        ids[i, :n] = torch.tensor(e.input_ids)
-        labels[i, :n] = torch.tensor(e.labels)
-        mask[i, :n] = 1
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -278,27 +203,8 @@ def _quiet_peft():
         yield
 
 
-def count_parameters(model) -> dict:
-    """Trainable and total parameters (each shared tensor counted once), and the trainable percentage."""
-    seen, trainable, total = set(), 0, 0
-    for p in model.parameters():
-        if id(p) in seen:
-            continue
-        seen.add(id(p))
-        total += p.numel()
-        trainable += p.numel() if p.requires_grad else 0
-    return {"trainable": trainable, "total": total, "trainable %": round(100 * trainable / total, 3)}
-
-
-def lora_parameter_count(d_in: int, d_out: int, r: int) -> int:
-    """LoRA adds B (d_out x r) and A (r x d_in) beside a d_out x d_in weight: r * (d_in + d_out) numbers."""
-    if min(d_in, d_out, r) < 1:
-        raise ValueError("d_in, d_out and r must be positive integers.")
-    return r * (d_in + d_out)
-
-
 def lora_count_for(model, r: int, targets=LORA_TARGETS) -> int:
-    """The LoRA parameter count from the formula, summed over every targeted linear layer of ``model``."""
+    """The LoRA parameter count from the lesson's formula, summed over every targeted linear layer of ``model``."""
     import torch
 
     total = 0
@@ -316,53 +222,8 @@ def lora_count_for(model, r: int, targets=LORA_TARGETS) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
-# training and scoring
+# scoring
 # --------------------------------------------------------------------------------------------------
-def _bar(done: int, total: int, width: int = 20) -> str:
-    filled = round(width * done / total)
-    return "█" * filled + "·" * (width - filled)
-
-
-def train_lora(model, examples: list[Example], pad_id: int, epochs: int = 2, batch_size: int = 8,
-               lr: float = 2e-3, seed: int = 0, log=print, decimals: int = 2) -> list[float]:
-    """A plain training loop: AdamW on the trainable parameters, shuffled batches (seeded).
-
-    Prints one line per step (a text progress bar and the loss rounded to ``decimals``) and returns the
-    per-step losses (unrounded).
-    """
-    import torch
-
-    if not examples:
-        raise ValueError("No training examples.")
-    if epochs < 1 or batch_size < 1 or lr <= 0:
-        raise ValueError("epochs and batch_size must be >= 1 and lr > 0.")
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("The model has no trainable parameters: wrap it with add_lora(model) first.")
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    generator = torch.Generator().manual_seed(seed)
-    steps_per_epoch = -(-len(examples) // batch_size)
-    total, step, losses = epochs * steps_per_epoch, 0, []
-    model.train()
-    try:
-        for epoch in range(1, epochs + 1):
-            order = torch.randperm(len(examples), generator=generator).tolist()
-            for start in range(0, len(order), batch_size):
-                batch = collate([examples[i] for i in order[start:start + batch_size]], pad_id)
-                batch = {k: v.to(model.device) for k, v in batch.items()}
-                loss = model(**batch).loss
-                loss.backward()
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-                step += 1
-                losses.append(loss.item())
-                if log:
-                    log(f"epoch {epoch}  step {step:>3}/{total} {_bar(step, total)} loss {losses[-1]:.{decimals}f}")
-    finally:
-        model.eval()
-    return losses
-
-
 def answer_logprob(tokenizer, model, instructions, responses) -> float:
     """Mean log-probability per response token of the reference responses (higher is better, max 0)."""
     import torch
@@ -377,9 +238,3 @@ def answer_logprob(tokenizer, model, instructions, responses) -> float:
     picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
     return float(picked[keep].mean())
 
-
-def folder_size_kib(folder) -> float:
-    """Total size of the files in ``folder`` in KiB (to compare an adapter with the full model)."""
-    from pathlib import Path
-
-    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1024
