@@ -12,6 +12,9 @@ For each catalog model it prints:
 - peak memory of that process (the model alone);
 - beside them: this machine's memory bandwidth (measured here) and the resulting upper bound on decode speed,
   bandwidth / bytes of weights read per generated token.
+
+Each measurement runs ``python -m utils.bench NAME`` in a child process (see ``utils.bench.measure_in_fresh_process``),
+so load time and peak memory belong to that model alone. Lesson 05 measures in its own process instead.
 """
 from __future__ import annotations
 

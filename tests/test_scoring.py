@@ -1,4 +1,5 @@
-"""utils.scoring (MMLU-style multiple-choice scoring) on hand-computed examples, and the lesson 05 data file."""
+"""Multiple-choice scoring: lesson 05's continuation_logprob and paired statistics (utils.lessons.lesson05), the
+batched helper utils.scoring checked against them, hand-computed examples, and the lesson 05 data file."""
 import math
 
 import pandas as pd
@@ -7,6 +8,7 @@ import torch
 
 from utils import scoring
 from utils.data import read_table
+from utils.lessons.lesson05 import continuation_logprob, mcnemar_p, paired_difference_ci, questions_needed
 
 # ---------------------------------------------------------------------------------------------
 # A toy "model" whose next-token probabilities depend only on the last token: logits are log P,
@@ -36,8 +38,8 @@ class ToyTokenizer:
 class ToyModel(torch.nn.Module):
     device = torch.device("cpu")
 
-    def forward(self, ids, attention_mask=None, logits_to_keep=0):
-        logits = torch.log(P)[ids]  # (batch, positions, vocab)
+    def forward(self, ids, attention_mask=None, position_ids=None, logits_to_keep=0):
+        logits = torch.log(P)[ids]  # (batch, positions, vocab): padding changes nothing the helper reads
         if logits_to_keep:
             logits = logits[:, -logits_to_keep:]
 
@@ -134,6 +136,9 @@ def test_evaluate_and_summarize_on_the_toy_model():
     summary = scoring.summarize(plain, "toy")
     assert summary == {"run": "toy", "correct": 1, "items": 2, "accuracy": 0.5, "95% CI low": 0.095,
                        "95% CI high": 0.905, "random guess": 0.333}
+    # every choice's numbers are kept, so other picking rules need no second run
+    assert plain.loc[0, "tokens"] == [1, 2, 2] and plain.loc[0, "characters"] == [1, 2, 2]
+    assert plain.loc[0, "logprobs"] == pytest.approx([math.log(0.5), math.log(0.0625), math.log(0.0125)], abs=1e-6)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,21 +163,68 @@ def test_mini_benchmark_file():
 
 
 # ---------------------------------------------------------------------------------------------
-# one check on a real model: the fast single-token path and the batched path agree
+# the lesson's single-item function: hand-computed on the toy, and the batched helper checked against it
 # ---------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def smollm():
-    from utils.models import load_model
+def test_lesson_function_hand_computed_on_the_toy():
+    assert continuation_logprob(TOK, MODEL, "c", "bd") == pytest.approx((math.log(0.25 * 0.25), 2), abs=1e-6)
+    assert continuation_logprob(TOK, MODEL, "ca", "d") == pytest.approx((math.log(0.4), 1), abs=1e-6)
+    batched = scoring.continuation_logprobs(TOK, MODEL, "c", ["a", "bd", "dd"])
+    one_by_one = [continuation_logprob(TOK, MODEL, "c", c) for c in ["a", "bd", "dd"]]
+    assert [n for _, n in one_by_one] == [n for _, n in batched]
+    assert [s for s, _ in one_by_one] == pytest.approx([s for s, _ in batched], abs=1e-6)
 
-    return load_model("smollm2-135m-instruct", progress=lambda message: None)
+
+@pytest.mark.parametrize("style", scoring.STYLES)
+def test_batched_helper_matches_the_lesson_function_on_real_models(smol, gemma, style):
+    items = read_table("mini_benchmark.csv").iloc[[2, 15]]  # cloze answers of one token, and of 2 to 4 tokens
+    for tokenizer, model in (smol, gemma):
+        for _, item in items.iterrows():
+            context, continuations = scoring.build_prompt(item, style)
+            batched = scoring.continuation_logprobs(tokenizer, model, context, continuations)
+            one_by_one = [continuation_logprob(tokenizer, model, context, c) for c in continuations]
+            assert [n for _, n in batched] == [n for _, n in one_by_one]
+            assert [s for s, _ in batched] == pytest.approx([s for s, _ in one_by_one], abs=1e-3)
 
 
-def test_fast_and_batched_paths_agree_on_a_real_model(smollm):
-    tokenizer, model = smollm
-    context = "The capital of France is"
-    fast = scoring.continuation_logprobs(tokenizer, model, context, [" Paris", " Rome"])
-    assert [n for _, n in fast] == [1, 1]
-    batched = scoring.continuation_logprobs(tokenizer, model, context, [" Paris", " Rome", " Rome and Paris"])
-    assert batched[0][0] == pytest.approx(fast[0][0], abs=1e-3)
-    assert batched[1][0] == pytest.approx(fast[1][0], abs=1e-3)
-    assert scoring.pick(fast) == 0
+def test_tokens_are_those_lm_evaluation_harness_would_score(smol, gemma):
+    """The harness encodes context + continuation as one string and keeps the tokens after the context's own;
+    the course encodes the two separately. On every prompt of the benchmark both give the same ids."""
+    items = read_table("mini_benchmark.csv")
+    for tokenizer, _ in (smol, gemma):
+        for _, item in items.iterrows():
+            for style in scoring.STYLES:
+                context, continuations = scoring.build_prompt(item, style)
+                assert context == context.rstrip(), "the harness would move a trailing space into the continuation"
+                ctx = tokenizer(context).input_ids
+                for continuation in continuations:
+                    whole = tokenizer(context + continuation).input_ids
+                    assert whole[:len(ctx)] == ctx, (item["id"], style, continuation)
+                    assert whole[len(ctx):] == tokenizer(continuation, add_special_tokens=False).input_ids, \
+                        (item["id"], style, continuation)
+
+
+# ---------------------------------------------------------------------------------------------
+# paired statistics (lesson 05): hand-computed
+# ---------------------------------------------------------------------------------------------
+def test_mcnemar_exact_hand_computed():
+    # 12 disagreements split 5 / 7: 2 * (C(12,0) + ... + C(12,5)) / 2**12 = 2 * 1586 / 4096
+    assert mcnemar_p(5, 7) == pytest.approx(2 * 1586 / 4096)
+    assert mcnemar_p(7, 5) == mcnemar_p(5, 7)
+    assert mcnemar_p(0, 6) == pytest.approx(2 / 64)
+    assert mcnemar_p(3, 3) == 1.0 and mcnemar_p(0, 0) == 1.0
+
+
+def test_paired_interval_hand_computed():
+    # d = -2/48; variance ((12/48) - d**2) / 48
+    low, high = paired_difference_ci(5, 7, 48)
+    d = -2 / 48
+    half = 1.96 * math.sqrt((12 / 48 - d**2) / 48)
+    assert (low, high) == pytest.approx((d - half, d + half))
+    assert (round(low, 3), round(high, 3)) == (-0.183, 0.099)
+
+
+def test_questions_needed_hand_computed():
+    # Connor (1987): (1.96 sqrt(0.3) + 0.84 sqrt(0.3 - 0.05**2))**2 / 0.05**2 = 938.4
+    assert questions_needed(0.05, 0.30) == 939
+    assert questions_needed(0.20, 0.30) == 57
+    assert questions_needed(0.05, 0.30) > questions_needed(0.10, 0.30) > questions_needed(0.20, 0.30)

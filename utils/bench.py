@@ -94,88 +94,10 @@ def measure_generation(tokenizer, model, prompt: str = "Tell me a story about a 
 
 
 # --------------------------------------------------------------------------------------------------
-# Added for lesson 05 and scripts/benchmark.py (both use them): sizes, fake quantization, and a
-# measurement in a fresh Python process (honest load time and per-model peak memory).
+# A measurement in a fresh Python process (honest load time, per-model peak memory), for
+# scripts/benchmark.py: the parent runs ``python -m utils.bench`` and reads one JSON line back.
 # --------------------------------------------------------------------------------------------------
-MIB = 2**20
-
-
-def size_table(name: str, model):
-    """One model's weights three ways, in MiB: the 4-bit GGUF file on disk, float32 in memory now,
-    and what bfloat16 would take (2 bytes per parameter). Rounded to 0.1 MiB."""
-    from .catalog import get_model_info
-    from .models import gguf_path
-
-    info = get_model_info(name)
-    params = sum(p.numel() for p in model.parameters())
-    return {
-        "model": name,
-        "parameters (M)": round(params / 1e6, 1),
-        "GGUF type": info.quantization,
-        "GGUF file, 4-bit (MiB)": round(gguf_path(name).stat().st_size / MIB, 1),
-        "bfloat16 (MiB)": round(params * 2 / MIB, 1),
-        "float32 in memory (MiB)": round(weight_bytes(model) / MIB, 1),
-    }
-
-
-def fake_quantize_(model, bits: int, group_size: int = 32) -> float:
-    """Round every 2-D weight matrix of ``model`` *in place* to ``bits``-bit integers, one absmax scale
-    per group of ``group_size`` weights (the idea behind GGUF's Q4/Q8 blocks), then back to float.
-
-    Returns the relative error ||W_q - W|| / ||W|| over all matrices touched. Use it on a copy.
-    """
-    import torch
-
-    if not isinstance(bits, int) or not 2 <= bits <= 8:
-        raise ValueError(f"bits must be an integer from 2 to 8, got {bits!r}.")
-    if group_size < 1:
-        raise ValueError("group_size must be at least 1.")
-    levels = 2 ** (bits - 1) - 1  # symmetric: 4 bits -> integers -7..7
-    err_sq = ref_sq = 0.0
-    done = set()
-    with torch.no_grad():
-        for param in model.parameters():
-            if param.dim() != 2 or param.numel() % group_size or id(param) in done:
-                continue
-            done.add(id(param))  # tied embeddings: quantize once
-            w = param.data.reshape(-1, group_size)
-            scale = w.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / levels
-            q = torch.round(w / scale).clamp(-levels, levels) * scale
-            err_sq += float(((q - w) ** 2).sum())
-            ref_sq += float((w**2).sum())
-            param.data.copy_(q.reshape(param.shape))
-    if not done:
-        raise ValueError("No weight matrix could be quantized: check group_size.")
-    return (err_sq / ref_sq) ** 0.5
-
-
-_FRESH_SCRIPT = r"""
-import json, os, sys, time
-started = time.perf_counter()
-sys.path.insert(0, sys.argv[1])
-import torch, transformers
-from utils import bench
-from utils.models import load_model, LAST_LOAD, quiet_transformers
-quiet_transformers()
-torch.set_num_threads(int(sys.argv[5]) if sys.argv[5] != "0" else torch.get_num_threads())
-imported = time.perf_counter()
-tokenizer, model = load_model(sys.argv[2], progress=lambda message: None)
-loaded = time.perf_counter()
-result = {"import_s": imported - started, "load_s": loaded - imported, "load_source": LAST_LOAD[sys.argv[2]].source}
-if sys.argv[6] == "1":
-    del model
-    t0 = time.perf_counter()
-    tokenizer, model = load_model(sys.argv[2], progress=lambda message: None)
-    result["repeat_load_s"] = time.perf_counter() - t0
-result["weight_bytes"] = bench.weight_bytes(model)
-if int(sys.argv[3]) > 0:
-    speed = bench.measure_generation(tokenizer, model, new_tokens=int(sys.argv[3]), prefill_tokens=int(sys.argv[4]))
-    result.update(time_to_first_token_s=speed.time_to_first_token_s, decode_tokens_per_s=speed.decode_tokens_per_s,
-                  prefill_tokens_per_s=speed.prefill_tokens_per_s, prompt_tokens=speed.prompt_tokens)
-result["peak_memory_mib"] = bench.peak_memory_mib()  # this process image's own peak (VmHWM on Linux)
-result["threads"] = torch.get_num_threads()
-print("@@RESULT@@" + json.dumps(result))
-"""
+RESULT_MARK = "@@RESULT@@"
 
 
 def measure_in_fresh_process(name: str, new_tokens: int = 64, prefill_tokens: int = 256, cache_dir=None,
@@ -203,11 +125,59 @@ def measure_in_fresh_process(name: str, new_tokens: int = 64, prefill_tokens: in
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", PYTHONWARNINGS="ignore")
     if cache_dir is not None:
         env["OPEN_LLM_COURSE_CACHE"] = str(cache_dir)
-    args = [sys.executable, "-c", _FRESH_SCRIPT, str(ROOT), name, str(new_tokens), str(prefill_tokens),
-            str(int(threads)), "1" if repeat_load else "0"]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
+    args = [sys.executable, "-m", "utils.bench", name, "--new-tokens", str(new_tokens),
+            "--prefill-tokens", str(prefill_tokens), "--threads", str(int(threads))]
+    if repeat_load:
+        args.append("--repeat-load")
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     for line in done.stdout.splitlines():
-        if line.startswith("@@RESULT@@"):
-            return json.loads(line[len("@@RESULT@@"):])
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK):])
     tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
     raise RuntimeError(f"Measuring {name} in a fresh process failed (exit {done.returncode}): " + " | ".join(tail))
+
+
+def _measure_here(argv: list[str] | None = None) -> dict:
+    """The child's side of ``measure_in_fresh_process``: import, load, measure, in this process."""
+    import argparse
+
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(prog="python -m utils.bench", description=_measure_here.__doc__)
+    parser.add_argument("name")
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--prefill-tokens", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--repeat-load", action="store_true", help="load a second time and time that too")
+    args = parser.parse_args(argv)
+
+    import torch
+    import transformers  # noqa: F401  (counted in import_s, as a lesson pays for it)
+
+    from .models import LAST_LOAD, load_model, quiet_transformers
+
+    quiet_transformers()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    imported = time.perf_counter()
+    tokenizer, model = load_model(args.name, progress=lambda message: None)
+    result = {"import_s": imported - started, "load_s": time.perf_counter() - imported,
+              "load_source": LAST_LOAD[args.name].source}
+    if args.repeat_load:
+        del model
+        again = time.perf_counter()
+        tokenizer, model = load_model(args.name, progress=lambda message: None)
+        result["repeat_load_s"] = time.perf_counter() - again
+    result["weight_bytes"] = weight_bytes(model)
+    if args.new_tokens > 0:
+        speed = measure_generation(tokenizer, model, new_tokens=args.new_tokens, prefill_tokens=args.prefill_tokens)
+        result.update(time_to_first_token_s=speed.time_to_first_token_s, decode_tokens_per_s=speed.decode_tokens_per_s,
+                      prefill_tokens_per_s=speed.prefill_tokens_per_s, prompt_tokens=speed.prompt_tokens)
+    result["peak_memory_mib"] = peak_memory_mib()  # this process image's own peak (VmHWM on Linux)
+    result["threads"] = torch.get_num_threads()
+    return result
+
+
+if __name__ == "__main__":
+    import json
+
+    print(RESULT_MARK + json.dumps(_measure_here()))

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from .generation import pad_id
+
 STYLES = ("letters", "numbers", "cloze")
 LETTERS = "ABCDEFGH"
 
@@ -27,12 +29,17 @@ LETTERS = "ABCDEFGH"
 def continuation_logprobs(tokenizer, model, context: str, continuations: Sequence[str]) -> list[tuple[float, int]]:
     """For each continuation: (sum of the log-probabilities of its tokens after ``context``, its token count).
 
-    Context and continuation are tokenized separately and joined (as lm-evaluation-harness does), so
-    every continuation is scored on the same context tokens. One forward pass when every continuation is
-    a single token; otherwise one batched pass that computes logits only where they are needed.
-    """
-    import torch
+    The same numbers as lesson 05's ``continuation_logprob`` (``utils.lessons.lesson05``), which scores one
+    continuation at a time; here all of them go through the model in one batch (``batched_logprobs``: plumbing
+    for speed, checked against the lesson's function in tests/test_scoring.py).
 
+    Context and continuation are tokenized separately and joined, so every continuation is scored on the
+    same context tokens. lm-evaluation-harness does it differently: it encodes ``context + continuation`` as
+    one string and takes the tokens after the context's own (moving a trailing space of the context into
+    the continuation). The two give the same token ids when no context ends in a space and no token spans
+    the boundary, which holds for every prompt of ``build_prompt`` on the course's benchmark with both
+    bundled tokenizers (tests/test_scoring.py checks it).
+    """
     if not isinstance(context, str) or not context.strip():
         raise ValueError("The context is empty: give the question text the choices follow.")
     if isinstance(continuations, str) or len(continuations) < 2:
@@ -41,26 +48,49 @@ def continuation_logprobs(tokenizer, model, context: str, continuations: Sequenc
     conts = [tokenizer(c, add_special_tokens=False).input_ids for c in continuations]
     if any(len(c) == 0 for c in conts):
         raise ValueError(f"A continuation has no tokens: {list(continuations)!r}. Every choice needs text.")
-    device = model.device
+    return batched_logprobs(tokenizer, model, [(ctx, c) for c in conts])
+
+
+def batched_logprobs(tokenizer, model, pairs: Sequence[tuple[list[int], list[int]]],
+                     rows_per_pass: int = 16) -> list[tuple[float, int]]:
+    """(summed log-probability, token count) of each ``(context ids, continuation ids)`` pair, many per forward pass.
+
+    The model reads ``context + continuation`` minus its last token (that token is only predicted), so all
+    single-token choices of a question share one row. Every forward pass reads all the weights once (lesson
+    05, section 4), so 16 rows in one pass cost far less than 16 passes. Rows are padded on the left and
+    sorted by length; position ids count from each row's first real token, so padding moves no position.
+    """
+    import torch
+
+    rows: dict[tuple[int, ...], int] = {}
+    for ctx, cont in pairs:
+        rows.setdefault(tuple(ctx + cont[:-1]), len(rows))
+    needed = [0] * len(rows)  # per row: how many final positions' logits are read
+    for ctx, cont in pairs:
+        row = rows[tuple(ctx + cont[:-1])]
+        needed[row] = max(needed[row], len(cont))
+    logp_of: dict[int, torch.Tensor] = {}
+    order = sorted(rows.items(), key=lambda kv: len(kv[0]))
+    pad, device = pad_id(tokenizer), model.device
     with torch.inference_mode():
-        if all(len(c) == 1 for c in conts):
-            logits = model(torch.tensor([ctx], device=device), logits_to_keep=1).logits[0, -1].float()
-            logp = torch.log_softmax(logits, dim=-1)
-            return [(float(logp[c[0]]), 1) for c in conts]
-        longest = max(len(c) for c in conts)
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (tokenizer.eos_token_id or 0)
-        rows = [ctx + c + [pad] * (longest - len(c)) for c in conts]
-        mask = [[1] * (len(ctx) + len(c)) + [0] * (longest - len(c)) for c in conts]
-        ids = torch.tensor(rows, device=device)
-        # Right padding leaves every real position unchanged (causal attention); logits are needed only
-        # for the last `longest + 1` positions: from the context's last token on.
-        logits = model(ids, attention_mask=torch.tensor(mask, device=device), logits_to_keep=longest + 1).logits
-        logp = torch.log_softmax(logits.float(), dim=-1)
-        out = []
-        for row, c in enumerate(conts):
-            total = sum(float(logp[row, i, token]) for i, token in enumerate(c))
-            out.append((total, len(c)))
-        return out
+        for start in range(0, len(order), rows_per_pass):
+            chunk = order[start:start + rows_per_pass]
+            width = max(len(ids) for ids, _ in chunk)
+            keep = max(needed[row] for _, row in chunk)
+            ids = [[pad] * (width - len(r)) + list(r) for r, _ in chunk]
+            mask = [[0] * (width - len(r)) + [1] * len(r) for r, _ in chunk]
+            positions = [[0] * (width - len(r)) + list(range(len(r))) for r, _ in chunk]
+            logits = model(torch.tensor(ids, device=device), attention_mask=torch.tensor(mask, device=device),
+                           position_ids=torch.tensor(positions, device=device), logits_to_keep=keep).logits
+            logp = torch.log_softmax(logits.float(), dim=-1)  # (rows, keep, vocabulary)
+            for i, (_, row) in enumerate(chunk):
+                logp_of[row] = logp[i]
+    out = []
+    for ctx, cont in pairs:
+        logp = logp_of[rows[tuple(ctx + cont[:-1])]]
+        first = logp.shape[0] - len(cont)  # the kept position whose logits predict the continuation's first token
+        out.append((sum(float(logp[first + i, token]) for i, token in enumerate(cont)), len(cont)))
+    return out
 
 
 def pick(scores: Sequence[tuple[float, int]] | Sequence[float], normalize: bool = False) -> int:
@@ -158,19 +188,29 @@ def random_baseline(n_choices: Sequence[int] | int) -> float:
 def evaluate(tokenizer, model, items, style: str = "letters", normalize: bool = False):
     """Score every row of ``items`` (a DataFrame with question, choice_a.., answer) in one prompt style.
 
-    Returns a DataFrame indexed like ``items``: the pick, the correct index and whether it matched.
+    Returns a DataFrame indexed like ``items``: the pick (summed log-likelihood, or per token with
+    ``normalize=True``), the correct letter, whether they match, and for each choice its log-likelihood,
+    its token count and its length in characters (without the space that joins it to the prompt: what
+    lm-evaluation-harness's ``acc_norm`` divides by), so that other picking rules need no second run.
     """
     import pandas as pd
 
     if len(items) == 0:
         raise ValueError("The benchmark has no items.")
+    prompts = [build_prompt(item, style) for _, item in items.iterrows()]
+    pairs = []
+    for context, continuations in prompts:
+        ctx = tokenizer(context, add_special_tokens=True).input_ids
+        pairs += [(ctx, tokenizer(c, add_special_tokens=False).input_ids) for c in continuations]
+    flat = iter(batched_logprobs(tokenizer, model, pairs))  # every choice of every question, 16 per forward pass
     rows = []
-    for index, item in items.iterrows():
-        context, continuations = build_prompt(item, style)
-        chosen = pick(continuation_logprobs(tokenizer, model, context, continuations), normalize=normalize)
+    for (_, item), (context, continuations) in zip(items.iterrows(), prompts):
+        scores = [next(flat) for _ in continuations]
+        chosen = pick(scores, normalize=normalize)
         truth = answer_index(item)
         rows.append({"pick": LETTERS[chosen], "answer": LETTERS[truth], "correct": chosen == truth,
-                     "n_choices": len(continuations)})
+                     "n_choices": len(continuations), "logprobs": [s for s, _ in scores],
+                     "tokens": [n for _, n in scores], "characters": [len(c.removeprefix(" ")) for c in continuations]})
     return pd.DataFrame(rows, index=items.index)
 
 

@@ -1,10 +1,11 @@
 """Exercises of lesson 05: running and comparing small open models."""
 from __future__ import annotations
 
+from ..catalog import CATALOG
 from . import close, exercise
 
-SMOLLM2_PARAMETERS = 134_515_008
-GEMMA_PARAMETERS = 268_098_176
+SMOLLM2_PARAMETERS = CATALOG["smollm2-135m-instruct"].parameters  # 134,515,008, as the question says
+GEMMA_PARAMETERS = CATALOG["gemma-3-270m"].parameters  # 268,098,176
 
 
 @exercise(
@@ -52,7 +53,7 @@ def _wilson_low(answer):
 def _four_bit_size(answer):
     value = float(answer)
     if close(value, GEMMA_PARAMETERS * 0.5 / 2**20):
-        return True, ("Right. The real GGUF file is bigger: Q4_K_M keeps scales for every block of weights and "
+        return True, ("Right. The real GGUF file is bigger: every block of weights also stores scales, and Q4_K_M "
                       "keeps the token-embedding table at 8 bits (Q8_0).")
     if close(value, GEMMA_PARAMETERS * 4 / 2**20):
         return False, "That is float32 (4 bytes per weight). How many bytes are 4 bits?"
@@ -75,7 +76,33 @@ def _length_normalized(answer):
     if letter not in {"A", "B", "C", "D"}:
         return False, "Answer with one letter: 'A', 'B', 'C' or 'D'."
     if letter == "C":
-        return True, "Per token, C is the most probable. Without normalization the one-token answer B wins: sums favour short answers."
+        return True, ("Per token, C is the most probable. Without normalization the one-token answer B wins: sums favour "
+                      "short answers. (lm-evaluation-harness's acc_norm divides by characters, another choice again.)")
     if letter == "B":
         return False, "B wins on the summed log-likelihood. Divide each sum by its number of tokens first."
     return False, "Compute log-likelihood / tokens for each letter and take the highest (closest to zero)."
+
+
+# Connor (1987), 95% confidence, 80% power: n = (1.96·sqrt(0.30) + 0.84·sqrt(0.30 - 0.05²))² / 0.05² = 938.5 -> 939.
+# Hard-coded, not computed with the lesson's questions_needed, so that a wrong helper cannot pass its own check.
+QUESTIONS_FOR_5_POINTS = 939
+WITHOUT_POWER = 461  # 1.96² · 0.30 / 0.05²: only "95% confidence", forgetting the 80% power
+
+
+@exercise(
+    "05.5",
+    "Two models disagree on 30% of the questions and one is truly 5 points better: about how many questions does a "
+    "paired comparison need (95% confidence, 80% power)?",
+    solution=QUESTIONS_FOR_5_POINTS,
+    wrong=WITHOUT_POWER,
+)
+def _questions_needed(answer):
+    value = float(answer)
+    if close(value, QUESTIONS_FOR_5_POINTS, rel=0.03):
+        return True, ("About 940 questions, twenty times the lesson's 48: small benchmarks can show large gaps, "
+                      "never small ones.")
+    if close(value, WITHOUT_POWER, rel=0.03):
+        return False, "That only reaches 95% confidence half of the time. Add the power term (z = 0.84 for 80%)."
+    if value < 100:
+        return False, "Far too few: at 48 questions the lesson's interval was about ±15 points wide."
+    return False, "Use questions_needed(difference, disagreement) from section 6, with the difference and disagreement as shares."
