@@ -3,18 +3,9 @@ import pandas as pd
 import pytest
 
 from utils.exercises.lesson01 import EXTRA_KOREAN_TOKENS, KOREAN
-from utils.generation import EmptyPromptError, compare_models, generate, next_token_table, render_prompt, tokenize_table, uses_chat_template
-from utils.models import load_model
+from utils.generation import EmptyPromptError, generate, next_token_table, render_prompt, tokenize_table, uses_chat_template
 
-
-@pytest.fixture(scope="module")
-def smol():
-    return load_model("smollm2-135m-instruct")
-
-
-@pytest.fixture(scope="module")
-def gemma():
-    return load_model("gemma-3-270m")
+# smol and gemma: the session fixtures of conftest.py, (tokenizer, model) loaded once per test session.
 
 
 def test_greedy_is_deterministic_and_known(smol, gemma):
@@ -57,12 +48,6 @@ def test_tokenize_table_and_the_korean_exercise_value(smol, gemma):
     assert len(tokenize_table(smol[0], KOREAN)) - len(tokenize_table(gemma[0], KOREAN)) == EXTRA_KOREAN_TOKENS
 
 
-def test_compare_models_grid(smol, gemma):
-    grid = compare_models({"smol": smol, "gemma": gemma}, ["What is 2 + 2?", "The sky is"], max_new_tokens=5)
-    assert grid.shape == (2, 2) and list(grid.columns) == ["smol", "gemma"]
-    assert grid.index.name == "prompt"
-
-
 @pytest.mark.parametrize("bad", ["", "   \n", None])
 def test_empty_prompt_is_a_clear_error(smol, bad):
     with pytest.raises(EmptyPromptError):
@@ -76,5 +61,3 @@ def test_bad_settings(smol):
         generate(*smol, "Hi", temperature=-1)
     with pytest.raises(ValueError, match="top_p"):
         generate(*smol, "Hi", temperature=1, top_p=0)
-    with pytest.raises(ValueError, match="at least one model"):
-        compare_models({}, ["Hi"])

@@ -1,11 +1,11 @@
-"""Run a model: greedy or sampled generation, next-token tables, side-by-side comparisons.
+"""Run a model: greedy or sampled generation (one prompt, or a batch of prompts), next-token tables, token tables.
 
 All functions take the ``(tokenizer, model)`` pair that ``utils.models.load_model`` returns.
 Greedy decoding is deterministic, so its text can be stored in a notebook and compared on every run.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
 
 class EmptyPromptError(ValueError):
@@ -173,22 +173,3 @@ def tokenize_table(tokenizer, text: str):
         {"token id": ids, "text": [show_token(tokenizer.decode([i])) for i in ids]},
         index=pd.RangeIndex(1, len(ids) + 1, name="position"),
     )
-
-
-def compare_models(models: Mapping[str, tuple], prompts: Sequence[str], max_new_tokens: int = 30, **options):
-    """Greedy answers of several models to several prompts, as one DataFrame (rows: prompts; columns: models).
-
-    ``models`` maps a label to a ``(tokenizer, model)`` pair. Each model gets its chat template if it has one.
-    """
-    import pandas as pd
-
-    if not models:
-        raise ValueError("Give at least one model: {'label': (tokenizer, model)}.")
-    prompts = [_check_prompt(p) for p in prompts]
-    if not prompts:
-        raise EmptyPromptError("Give at least one prompt.")
-    table = {
-        label: [generate(tok, mdl, p, max_new_tokens=max_new_tokens, **options) for p in prompts]
-        for label, (tok, mdl) in models.items()
-    }
-    return pd.DataFrame(table, index=pd.Index(prompts, name="prompt"))
