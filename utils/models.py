@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import CATALOG, ModelInfo, get_model_info
-from .generation import pad_id
+from .quiet import quiet_transformers
 
 CACHE_ENV = "OPEN_LLM_COURSE_CACHE"
 COPY_FORMAT = 3  # bump when the layout of a converted copy changes: older copies are rebuilt
@@ -118,15 +118,15 @@ def _source_sha256(name: str, path: Path) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# quiet loading: no progress bars or library chatter in a lesson's stored outputs
+# quiet loading: no progress bars or library chatter in a lesson's stored outputs (see also utils.quiet)
 # --------------------------------------------------------------------------------------------------
-def quiet_transformers() -> None:
-    """Silence transformers' progress bars and informational logging (warnings that matter still raise)."""
-    import transformers
+def pad_id(tokenizer) -> int:
+    """The id used to pad a batch: the tokenizer's pad token, or its end-of-sequence token if it has none.
 
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    (Gemma's pad id is 0, so ``pad_token_id or eos_token_id`` would wrongly skip it.) The loader sets it on every
+    model it loads; utils.generation re-exports it.
+    """
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
 
 @contextlib.contextmanager

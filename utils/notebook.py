@@ -56,7 +56,7 @@ def setup(seed: int = 0) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import pandas as pd
 
-    from .models import quiet_transformers
+    from .quiet import quiet_transformers
 
     pd.set_option("display.max_colwidth", 200)
     pd.set_option("display.width", 200)
