@@ -6,7 +6,7 @@
 #   bash setup.sh --with-browser-test  also install what tests/test_browser.py needs (Debian's chromium, playwright)
 #   bash setup.sh --with-colab-emulation  also build .colab-venv/, Colab's runtime for colab/emulate.py (about 2 minutes)
 #
-# With CI set (as in CI), --no-lab and --with-browser-test apply.
+# With CI set (as in CI), --no-lab, --with-browser-test and --with-colab-emulation apply.
 # Uses the Python on your PATH (PYTHON=... to choose another); a virtual environment is recommended:
 #   python3.11 -m venv .venv && source .venv/bin/activate && bash setup.sh
 set -euo pipefail
@@ -15,7 +15,7 @@ PYTHON=${PYTHON:-python3}
 OPEN_LAB=yes
 BROWSER_TEST=no
 COLAB_EMULATION=no
-if [[ -n "${CI:-}" ]]; then OPEN_LAB=no; BROWSER_TEST=yes; fi
+if [[ -n "${CI:-}" ]]; then OPEN_LAB=no; BROWSER_TEST=yes; COLAB_EMULATION=yes; fi
 for arg in "$@"; do
   case "$arg" in
     --no-lab) OPEN_LAB=no ;;
