@@ -26,7 +26,7 @@ def test_lineage_schema_and_tree():
     df = lineage()
     assert ISSUE_NODES <= set(df["model"])
     assert df["source"].str.len().min() > 10
-    assert df["date"].between("2023-01-01", "2025-12-31").all()
+    assert df["date"].between("2022-01-01", "2025-12-31").all()  # Polyglot-Ko 1.3B: 2022-09
     assert (df["retrieved"] >= df["date"]).all()
     assert (df["retrieved"] <= pd.Timestamp(date.today())).all()
     for col in ("family", "params", "recipe", "licence"):
@@ -50,6 +50,22 @@ def test_lineage_edges_the_issue_names():
     # fact-sheet traps: Gemma 3 270M is not Apache; the Llama 3.2 date is the September one
     assert df.loc["Gemma 3 270M", "licence"].startswith("Gemma Terms of Use")
     assert df.loc["Llama 3.2", "date"] == pd.Timestamp("2024-09-25")
+
+
+def test_korean_models_in_the_tree():
+    # git histories and model cards read for issue 15 (sources in each row)
+    df = lineage().set_index("model")
+    assert df.loc["KoAlpaca (LLaMA)", "parent"] == "LLaMA"  # KoAlpaca shipped on both bases on day one
+    assert df.loc["KoAlpaca-Polyglot", "parent"] == "Polyglot-Ko"
+    assert df.loc["KoAlpaca (LLaMA)", "date"] == df.loc["KoAlpaca-Polyglot", "date"] == pd.Timestamp("2023-03-18")
+    assert df.loc["KULLM (v1, v2)", "parent"] == "Polyglot-Ko"  # v2 is not Llama 2 or SOLAR
+    assert df.loc["KULLM3", "parent"] == "SOLAR 10.7B" and df.loc["SOLAR 10.7B", "parent"] == "Mistral 7B"
+    assert df.loc["SOLAR 10.7B", "date_precision"] == "month"
+    assert df.loc["Bllossom 8B", "parent"] == "Llama 3"
+    assert pd.isna(df.loc["EXAONE 3.0", "parent"]) and pd.isna(df.loc["Polyglot-Ko", "parent"])
+    assert all("NC" in df.loc[m, "licence"] for m in ("EXAONE 3.0", "EXAONE 3.5"))
+    assert "Llama 2" not in lin.descendants(lineage(), "Llama 2", relations=lin.DERIVED)
+    assert not {"Bllossom 8B", "KULLM3"} & set(lin.descendants(lineage(), "Llama 2", relations=lin.DERIVED))
 
 
 def test_licences_checked_against_sources():

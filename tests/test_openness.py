@@ -133,3 +133,9 @@ def test_bundled_models_files_agree_with_the_matrix_and_the_catalog():
     assert (table["parameters in the file"] == table["parameters in the catalog"]).all()
     assert table.loc["smollm2-135m-instruct", "category in the matrix"] == "fully open"
     assert table.loc["gemma-3-270m", "category in the matrix"] == "open weights (restrictive terms)"
+
+
+def test_palm2_row_quotes_the_report_not_a_paraphrase():
+    # issue 15: the PaLM 2 report never says "withheld"; it says PaLM 2-L is "significantly smaller" than PaLM
+    row = o.load_matrix().set_index("model").loc["PaLM 2"]
+    assert "withheld" not in row["source"] and "significantly smaller" in row["source"]

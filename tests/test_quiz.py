@@ -18,6 +18,20 @@ def test_claims_checked_against_sources():
     assert by_claim["PaLM 2 has 540 billion parameters."] == "myth"
     assert by_claim["Mistral 7B is a Mixture-of-Experts model."] == "myth"
     assert by_claim["Gemma 3 270M is released under the Apache 2.0 licence."] == "myth"
+    # issue 15: dates, renames and sizes that popular timelines get wrong
+    assert by_claim["LaMDA, Google's dialogue model, has 173 billion parameters."] == "myth"
+    assert by_claim["PaLM 2 was pre-trained on 780 billion tokens."] == "myth"
+    assert by_claim["Google renamed Bard to Gemini when it announced the Gemini models in December 2023."] == "myth"
+    assert by_claim["LLaMA-13B outperforms GPT-3 (175B) on most benchmarks."] == "fact"
+
+
+def test_new_claims_cite_primary_sources():
+    myths = quiz.load_myths()
+    primary = ("arXiv ", "github.com/", "openai.com/", "gemini.google.com/", "ai.google.dev/", "huggingface.co/",
+               "opensource.org/", "OSI ")
+    for key, row in myths.iterrows():
+        assert any(host in row["source"] for host in primary), key
+    assert not myths.duplicated("claim").any()
 
 
 def test_score_myths_and_errors():

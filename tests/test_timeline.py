@@ -39,3 +39,64 @@ def test_unknown_access_is_rejected(monkeypatch):
     monkeypatch.setattr(utils.data, "read_table", fake)
     with pytest.raises(DataFileError, match="access values"):
         timeline.load_timeline()
+
+
+# Hosts of primary sources: the companies' own announcements, papers, their code and model cards. A row of the
+# closed side must cite one of them (popular timelines are where the wrong dates come from).
+PRIMARY = ("arXiv ", "openai.com/", "github.com/openai/", "anthropic.com/news/", "blog.google/",
+           "gemini.google.com/", "ai.google/", "ai.google.dev/")
+
+
+def test_every_row_says_what_happened_that_day():
+    t = timeline.load_timeline()
+    assert set(t["event_type"]) <= set(timeline.EVENT_TYPES)
+    assert not t.duplicated(["date", "event"]).any()
+    assert not t.duplicated(["event"]).any()
+
+
+def test_closed_side_2020_2025_from_primary_sources():
+    t = timeline.load_timeline()
+    closed = t[t["access"] == "closed"]
+    assert (closed["date"] >= "2020-01-01").all()
+    for row in closed.itertuples():
+        assert any(host in row.source for host in PRIMARY), (row.event, row.source)
+    events = " ".join(closed["event"])
+    for name in ("ChatGPT API", "Claude", "Bard", "Gemini 1.0", "Gemini 1.5", "o1", "LaMDA", "PaLM"):
+        assert name in events, name
+
+
+def test_dates_that_popular_timelines_get_wrong():
+    t = timeline.load_timeline().set_index("event")
+
+    def row(prefix):
+        match = t[t.index.str.startswith(prefix)]
+        assert len(match) == 1, prefix
+        return match.iloc[0]
+
+    # Gemini 1.0 was announced on 2023-12-06; the Bard app kept its name until 2024-02-08 (Google's release notes)
+    assert row("Gemini 1.0")["date"] == pd.Timestamp("2023-12-06")
+    rename = row("Bard renamed Gemini")
+    assert rename["date"] == pd.Timestamp("2024-02-08") and rename["event_type"] == "rename"
+    # ChatGPT (a web service, 2022-11-30) and its API (2023-03-01) are different days
+    assert row("ChatGPT API")["date"] == pd.Timestamp("2023-03-01")
+    assert row("ChatGPT API")["event_type"] == "API release"
+    # only the month of Gemini 1.5 and of PaLM is backed by a primary source
+    assert row("Gemini 1.5")["date_precision"] == "month" and row("PaLM paper")["date_precision"] == "month"
+    # o1-preview (September) and o1 in the API (December) are two events
+    assert row("o1-preview")["date"] == pd.Timestamp("2024-09-12")
+    assert row("o1 in the API")["date"] == pd.Timestamp("2024-12-17")
+
+
+def test_unknown_event_type_is_rejected(monkeypatch):
+    import utils.data
+
+    real = utils.data.read_table
+
+    def fake(name, **kwargs):
+        df = real(name, **kwargs)
+        df.loc[0, "event_type"] = "launched"
+        return df
+
+    monkeypatch.setattr(utils.data, "read_table", fake)
+    with pytest.raises(DataFileError, match="event_type"):
+        timeline.load_timeline()

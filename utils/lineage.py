@@ -175,7 +175,7 @@ def family_tree_figure(df: "pd.DataFrame", title: str = "The LLaMA family and th
         margin=dict(l=10, r=10, t=60, b=40),
         yaxis=dict(tickvals=tick_vals, ticktext=family_order, autorange="reversed", zeroline=False,
                    showgrid=False, title=None),
-        xaxis=dict(title="release date", range=["2023-01-01", "2025-12-31"]),
+        xaxis=dict(title="release date", range=["2022-08-01", "2025-12-31"]),
     )
     return fig
 

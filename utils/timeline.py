@@ -10,16 +10,23 @@ if TYPE_CHECKING:  # for the type hints only: pandas and plotly load when a func
 ACCESS = ("closed", "open", "milestone")
 """Kinds of events: a closed release (API only), an open-weights release, a definition (OSI's)."""
 
+EVENT_TYPES = ("announcement", "release", "API release", "paper", "rename", "leak", "definition")
+"""What happened on the row's date: popular timelines mix up an announcement, the day the public could use it,
+a paper, and a rename (Bard became Gemini on 2024-02-08, months after Gemini 1.0 was announced)."""
+
 
 def load_timeline() -> "pd.DataFrame":
     """``assets/timeline_releases.csv``: dated releases, each with the precision of its date and its source."""
     from .data import DataFileError, read_table
 
     df = read_table("timeline_releases.csv", date_columns=("date",),
-                    required=("date", "date_precision", "event", "organization", "access"))
+                    required=("date", "date_precision", "event", "organization", "access", "event_type"))
     bad = sorted(set(df["access"]) - set(ACCESS))
     if bad:
         raise DataFileError(f"assets/timeline_releases.csv: access values {bad}; use closed, open or milestone.")
+    bad = sorted(set(df["event_type"]) - set(EVENT_TYPES))
+    if bad:
+        raise DataFileError(f"assets/timeline_releases.csv: event_type values {bad}; use one of {EVENT_TYPES}.")
     return df.sort_values("date", kind="stable").reset_index(drop=True)
 
 
@@ -43,13 +50,14 @@ def plot_timeline(timeline: "pd.DataFrame | None" = None, start: str = "2019-01-
                 x=dates, y=[lane] * len(part), mode="markers+text", name=label,
                 marker=dict(size=11, color=colour), text=part["event"].str.split(r"[:(;]").str[0].str.strip().tolist(),
                 textposition=positions, textfont=dict(size=9),
-                customdata=list(zip(dates, part["date_precision"], part["organization"], part["event"], part["source"])),
-                hovertemplate="<b>%{customdata[3]}</b><br>%{customdata[0]} (%{customdata[1]})"
+                customdata=list(zip(dates, part["date_precision"], part["organization"], part["event"], part["source"],
+                                    part["event_type"])),
+                hovertemplate="<b>%{customdata[3]}</b><br>%{customdata[0]} (%{customdata[1]}): %{customdata[5]}"
                 "<br>%{customdata[2]}<br>source: %{customdata[4]}<extra></extra>",
             )
         )
     fig.update_layout(
-        title="Closed and open releases, 2019-2025 (hover for date and source)", height=460,
+        title="Closed and open releases, 2019-2025 (hover for date, what happened, source)", height=520,
         yaxis=dict(tickvals=[0, 1, 2], ticktext=[v[0] for v in lanes.values()], range=[-0.7, 2.7]),
         xaxis=dict(range=[start, end]), showlegend=False, margin=dict(l=10, r=10, t=60, b=10),
     )
