@@ -61,7 +61,7 @@ def test_closed_side_2020_2025_from_primary_sources():
     for row in closed.itertuples():
         assert any(host in row.source for host in PRIMARY), (row.event, row.source)
     events = " ".join(closed["event"])
-    for name in ("ChatGPT API", "Claude", "Bard", "Gemini 1.0", "Gemini 1.5", "o1", "LaMDA", "PaLM"):
+    for name in ("gpt-3.5-turbo", "Claude", "Bard", "Gemini 1.0", "Gemini 1.5", "o1", "LaMDA", "PaLM"):
         assert name in events, name
 
 
@@ -77,9 +77,9 @@ def test_dates_that_popular_timelines_get_wrong():
     assert row("Gemini 1.0")["date"] == pd.Timestamp("2023-12-06")
     rename = row("Bard renamed Gemini")
     assert rename["date"] == pd.Timestamp("2024-02-08") and rename["event_type"] == "rename"
-    # ChatGPT (a web service, 2022-11-30) and its API (2023-03-01) are different days
-    assert row("ChatGPT API")["date"] == pd.Timestamp("2023-03-01")
-    assert row("ChatGPT API")["event_type"] == "API release"
+    # ChatGPT (a web service, 2022-11-30) and gpt-3.5-turbo in the API (2023-03-01) are different days
+    assert row("Chat completions API")["date"] == pd.Timestamp("2023-03-01")
+    assert row("Chat completions API")["event_type"] == "API release"
     # only the month of Gemini 1.5 and of PaLM is backed by a primary source
     assert row("Gemini 1.5")["date_precision"] == "month" and row("PaLM paper")["date_precision"] == "month"
     # o1-preview (September) and o1 in the API (December) are two events

@@ -146,3 +146,31 @@ def _check_myths(answer):
     if right == len(expected):
         return True, "All right. Each verdict has its source in the table: quote the source, not the blog post."
     return False, f"{right} of {len(expected)} right. Use the quiz buttons above and read each source."
+
+
+# -- 02.5 -------------------------------------------------------------------------------------------
+def _days_chatgpt_to_api() -> int:
+    from ..timeline import load_timeline
+
+    t = load_timeline()
+    chatgpt = t.loc[t["event"].str.startswith("ChatGPT research preview"), "date"].iloc[0]
+    api = t.loc[t["event"].str.startswith("Chat completions API"), "date"].iloc[0]
+    return int((api - chatgpt).days)
+
+
+@exercise(
+    "02.5",
+    "How many days after ChatGPT's research preview did OpenAI's API offer gpt-3.5-turbo through its chat "
+    "completions endpoint (the timeline row that starts with 'Chat completions API')? Give a whole number of days.",
+    solution=_days_chatgpt_to_api,
+    wrong=lambda: _days_chatgpt_to_api() - 1,
+)
+def _check_days_to_api(answer):
+    expected = _days_chatgpt_to_api()
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or float(answer) != int(answer):
+        return False, "Give a whole number of days, e.g. the `.days` of the difference of two dates."
+    if int(answer) == expected:
+        return True, "Right: about three months between a free web app and an API developers could build on."
+    if abs(int(answer) - expected) == 1:
+        return False, "One day off: subtract the two dates (pandas counts the days between them for you)."
+    return False, "Not that. Find the ChatGPT row and the Chat completions API row, and subtract their dates."

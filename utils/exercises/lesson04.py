@@ -159,3 +159,38 @@ def check_recipe(answer):
     if text in {"rlhf", "ppo", "rejection sampling"}:
         return False, "That recipe uses the same kind of pairs, but first trains a reward model on them."
     return False, "Not that one. Print the recipes that use preference pairs and read what each one trains."
+
+
+# -- 04.6 -------------------------------------------------------------------------------------------
+def _table4_gaps_to_gpt4() -> dict[str, float]:
+    """Llama 2 70B minus GPT-4 per benchmark of the Llama 2 paper's Table 4, where both are printed."""
+    import pandas as pd
+
+    from ..data import read_table
+
+    df = read_table("llama_vs_closed.csv")
+    df = df[df["paper_table"].str.startswith("Llama 2 Table 4")]
+    scores = pd.to_numeric(df["score"])
+    llama = dict(zip(df.loc[df["model"] == "Llama 2 70B", "benchmark"], scores[df["model"] == "Llama 2 70B"]))
+    gpt4 = dict(zip(df.loc[df["model"] == "GPT-4", "benchmark"], scores[df["model"] == "GPT-4"]))
+    return {b: round(llama[b] - gpt4[b], 1) for b in llama if pd.notna(gpt4.get(b)) and pd.notna(llama[b])}
+
+
+def _widest_gap() -> str:
+    gaps = _table4_gaps_to_gpt4()
+    return min(gaps, key=gaps.get)
+
+
+@exercise("04.6", "On which benchmark of the Llama 2 paper's Table 4 is Llama 2 70B furthest behind GPT-4? "
+          "Give the benchmark's name as printed in the `benchmark` column.",
+          solution=_widest_gap, wrong="GSM8K")
+def check_widest_gap(answer):
+    gaps = _table4_gaps_to_gpt4()
+    text = str(answer).strip().lower()
+    names = {b.lower(): b for b in gaps}
+    if text not in names:
+        return False, (f"Give one of the benchmarks printed for both models: {sorted(gaps)}. The others have "
+                       "'–' for GPT-4 in the table.")
+    if names[text] == _widest_gap():
+        return True, "Right: code generation, where the open model of July 2023 was furthest behind."
+    return False, "Llama 2 is behind there, but not by the most points. Compute Llama 2 70B minus GPT-4 per row."
