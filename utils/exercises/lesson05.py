@@ -106,3 +106,55 @@ def _questions_needed(answer):
     if value < 100:
         return False, "Far too few: at 48 questions the lesson's interval was about ±15 points wide."
     return False, "Use questions_needed(difference, disagreement) from section 6, with the difference and disagreement as shares."
+
+
+# 05.6: 1 / (1 + 10^(100/400)) = 0.3599 -> 1000 + 32 × (1 - 0.3599) = 1020.48. Written out, not computed with the
+# lesson's elo_update, so that a wrong lesson function cannot pass its own check.
+ELO_AFTER_UPSET = 1000 + 32 * (1 - 1 / (1 + 10 ** (100 / 400)))
+
+
+@exercise(
+    "05.6",
+    "Model A (rated 1000) beats model B (rated 1100) in one vote; with K = 32, A's new online Elo rating.",
+    solution=ELO_AFTER_UPSET,
+    wrong=1016.0,
+)
+def _elo_update(answer):
+    value = float(answer)
+    if close(value, ELO_AFTER_UPSET, rel=1e-3):
+        return True, ("A was expected to win only 36% of the time, so the win moves it 20.5 points: an upset moves a "
+                      "rating more than a win between equals (16 points).")
+    if close(value, 1016.0, rel=1e-4):
+        return False, "That is a win between equals (expectation 0.5). A was rated 100 points lower: compute its expectation first."
+    if close(value, 1000 + 32 * (1 - 0.6400649998), rel=1e-3):
+        return False, "You used B's expectation (0.64). A's is 1 / (1 + 10^((1100 - 1000) / 400))."
+    if close(value, 1100 - (ELO_AFTER_UPSET - 1000), rel=1e-3):
+        return False, "That is B's new rating. The question asks for A's."
+    return False, "New rating = old rating + K × (score - expectation), with score 1 for a win."
+
+
+# 05.7: from assets/leaderboard_tasks.csv (tests/test_leaderboards.py checks that the file agrees).
+V2_LOGLIKELIHOOD_TASKS = {"BBH", "GPQA", "MuSR", "MMLU-PRO"}
+V2_GENERATED_TASKS = {"IFEval", "MATH Lvl 5"}
+
+
+@exercise(
+    "05.7",
+    "The tasks of the Open LLM Leaderboard v2 that were scored by log-likelihood (a list of task names).",
+    solution=sorted(V2_LOGLIKELIHOOD_TASKS),
+    wrong=["BBH", "GPQA", "MuSR", "MMLU-PRO", "IFEval"],
+)
+def _v2_loglikelihood(answer):
+    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+        return False, "Give a list of task names, e.g. ['BBH', ...], as in the table's `task` column."
+    given = {str(a).strip().lower() for a in answer}
+    expected = {t.lower() for t in V2_LOGLIKELIHOOD_TASKS}
+    generated = sorted(t for t in V2_GENERATED_TASKS if t.lower() in given)
+    if given == expected:
+        return True, ("Four of six: v2 kept multiple choice scored by likelihood, as in section 6, and added two tasks "
+                      "where the model's written answer is checked.")
+    if generated:
+        return False, f"{generated}: the model writes that answer and a program checks it. Look at `scored_by`."
+    if given < expected:
+        return False, f"{len(given)} of them; there are more. Filter the table on version v2 and scored_by."
+    return False, "Filter the table: version == 'v2' and scored_by == 'log-likelihood'; give the `task` names."

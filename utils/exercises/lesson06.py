@@ -133,3 +133,24 @@ def check_flip(answer):
     if _in_between_flips(answer):
         return True, "One heavy 'local' criterion breaks the tie: that is why weights matter."
     return False, "With that one switched on the recommendation does not become a local model. Check which side it favours."
+
+
+# 06.5: 70e9 weights × 2 bytes = 140 GB; 140 / 80 = 1.75 -> 2 GPUs (weights only). Written out, not computed with
+# the lesson's cell, so that a wrong formula in the lesson cannot pass its own check.
+GPUS_FOR_70B_16BIT = 2
+
+
+@exercise("06.5", "A 70B sLLM in 16-bit: how many 80 GB GPUs does it need just to hold its weights?",
+          solution=GPUS_FOR_70B_16BIT, wrong=1)
+def check_gpus_for_70b(answer):
+    value = float(answer)
+    if value != int(value):
+        return False, "Give a whole number of GPUs: a model cannot run on 1.75 GPUs, so round up."
+    if int(value) == GPUS_FOR_70B_16BIT:
+        return True, ("140 GB of weights: two 80 GB GPUs, before the KV cache. At 4 bits (35 GB) it fits one: that is "
+                      "what quantization (lesson 05) buys.")
+    if int(value) == 1:
+        return False, "70 GB would fit one GPU, but 16-bit means 2 bytes per weight. How many GB is that?"
+    if int(value) >= 4:
+        return False, "Too many: 16 bits are 2 bytes (not 4 or 16). Weights = parameters × bytes per parameter."
+    return False, "Weights in GB = 70 × 2; divide by 80 GB and round up."
