@@ -44,7 +44,7 @@ def test_unknown_access_is_rejected(monkeypatch):
 # Hosts of primary sources: the companies' own announcements, papers, their code and model cards. A row of the
 # closed side must cite one of them (popular timelines are where the wrong dates come from).
 PRIMARY = ("arXiv ", "openai.com/", "github.com/openai/", "anthropic.com/news/", "blog.google/",
-           "gemini.google.com/", "ai.google/", "ai.google.dev/")
+           "gemini.google.com/", "ai.google/", "ai.google.dev/", "blogs.microsoft.com/", "x.ai/")
 
 
 def test_every_row_says_what_happened_that_day():
@@ -82,6 +82,8 @@ def test_dates_that_popular_timelines_get_wrong():
     assert row("Chat completions API")["event_type"] == "API release"
     # only the month of Gemini 1.5 and of PaLM is backed by a primary source
     assert row("Gemini 1.5")["date_precision"] == "month" and row("PaLM paper")["date_precision"] == "month"
+    # xAI's own page dates Grok's announcement November 03, 2023 (popular timelines: November 4)
+    assert row("Grok announced")["date"] == pd.Timestamp("2023-11-03")
     # o1-preview (September) and o1 in the API (December) are two events
     assert row("o1-preview")["date"] == pd.Timestamp("2024-09-12")
     assert row("o1 in the API")["date"] == pd.Timestamp("2024-12-17")
