@@ -99,6 +99,7 @@ def test_component_names():
     assert arch.config_summary(arch.from_hf_config(SMOLLM2, "s"))["query heads per kv head"] == 3
 
 
+@pytest.mark.slow  # runs both models with a growing cache (about 11 s)
 @pytest.mark.parametrize("fixture", ["smol", "gemma"])
 def test_formula_equals_the_loaded_model_and_the_measured_cache(fixture, request):
     torch = pytest.importorskip("torch")

@@ -16,6 +16,7 @@ def test_greedy_is_deterministic_and_known(smol, gemma):
     assert continuation.startswith("burger with a side of fries")
 
 
+@pytest.mark.slow  # samples Gemma several times (about 6 s)
 def test_sampling_repeats_with_a_seed_and_varies_without(gemma):
     prompt = "For lunch today, I would like to eat a"
     a = generate(*gemma, prompt, max_new_tokens=10, temperature=0.9, seed=0)

@@ -53,6 +53,7 @@ def test_size_mib_and_file_type_names(tmp_path):
     assert g.file_type_name("x").startswith("unknown")
 
 
+@pytest.mark.slow  # reads the whole GGUF file twice (about 7 s)
 def test_reader_agrees_with_the_gguf_library_on_smollm2():
     import gguf
 

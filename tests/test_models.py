@@ -47,6 +47,7 @@ def test_cache_folder_follows_the_environment_variable(tmp_path, monkeypatch):
     assert models.copy_dir(SMOL) == tmp_path / "elsewhere" / "models" / SMOL
 
 
+@pytest.mark.slow  # hashes both copies (1.5 GB, about 15 s)
 def test_every_catalog_model_has_a_good_copy_with_the_catalog_parameter_count():
     for name in CATALOG:
         tokenizer, model = models.load_model(name)
@@ -155,6 +156,7 @@ def test_model_status_reports_ready_copies():
     assert (status["local copy"] == "ready").all() and status["installed"].all()
 
 
+@pytest.mark.slow  # loads both tokenizers twice (about 8 s)
 def test_fast_tokenizer_path_matches_the_models_own_tokenizer():
     """load_model builds the tokenizer from tokenizer.json and the recorded settings: it must behave exactly
     like transformers' own class for the model (encoding, decoding, special tokens, padding side, chat template)."""

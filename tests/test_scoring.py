@@ -174,6 +174,7 @@ def test_lesson_function_hand_computed_on_the_toy():
     assert [s for s, _ in one_by_one] == pytest.approx([s for s, _ in batched], abs=1e-6)
 
 
+@pytest.mark.slow  # scores 48 items on both models (about 7 s per style)
 @pytest.mark.parametrize("style", scoring.STYLES)
 def test_batched_helper_matches_the_lesson_function_on_real_models(smol, gemma, style):
     items = read_table("mini_benchmark.csv").iloc[[2, 15]]  # cloze answers of one token, and of 2 to 4 tokens
