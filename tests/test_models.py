@@ -91,7 +91,7 @@ def test_damaged_or_stale_copy_is_detected(temp_cache, damage):
     assert {"truncate": "wrong size", "overwrite": "sha256", "manifest": "manifest", "stale": "stale"}[damage] in problem
 
 
-@pytest.mark.slow  # converts SmolLM2's GGUF file (about 20 s)
+@pytest.mark.slow  # converts SmolLM2's GGUF file (about 30 s)
 def test_damaged_copy_is_rebuilt_and_gives_the_same_answer(temp_cache):
     folder = temp_cache / "models" / SMOL
     with open(folder / "model.safetensors", "r+b") as handle:
@@ -104,7 +104,7 @@ def test_damaged_copy_is_rebuilt_and_gives_the_same_answer(temp_cache):
     assert not [p for p in folder.parent.iterdir() if p.name.startswith((".trash", f".{SMOL}-"))]  # no leftovers
 
 
-@pytest.mark.slow  # converts SmolLM2's GGUF file (about 20 s)
+@pytest.mark.slow  # converts SmolLM2's GGUF file (about 30 s)
 def test_two_processes_converting_at_once_leave_one_good_copy(tmp_path):
     cache = tmp_path / "race"
     script = textwrap.dedent(
@@ -181,7 +181,7 @@ def test_fast_tokenizer_path_matches_the_models_own_tokenizer():
         assert len(fast) == len(reference)
 
 
-@pytest.mark.slow  # converts SmolLM2's GGUF file (about 20 s)
+@pytest.mark.slow  # converts SmolLM2's GGUF file (about 30 s)
 def test_each_copy_records_the_converter_versions_and_is_rebuilt_when_they_change(temp_cache):
     folder = temp_cache / "models" / SMOL
     manifest = json.loads((folder / models.MANIFEST).read_text())
@@ -238,7 +238,7 @@ def test_a_copy_with_a_broken_tokenizer_is_refused_with_the_fix(temp_cache):
     assert "pip install 'transformers>=5.23,<5.24'" in message and "Restart session" in message
 
 
-@pytest.mark.slow  # converts SmolLM2's GGUF file (about 20 s)
+@pytest.mark.slow  # converts SmolLM2's GGUF file (about 30 s)
 def test_a_bad_conversion_never_replaces_the_copy(temp_cache, monkeypatch):
     folder = temp_cache / "models" / SMOL
     (folder / "model.safetensors").open("r+b").truncate(1000)  # force a rebuild

@@ -89,7 +89,7 @@ CATALOG: dict[str, ModelInfo] = {
                 end_of_turn="<|im_end|>", end_of_turn_id=2, probe_text=PROBE_TEXT,
                 probe_ids=(14297, 2859, 1658, 335, 469, 1038, 3746, 30),
             ),
-            convert_seconds=20,
+            convert_seconds=30,
         ),
         ModelInfo(
             name="gemma-3-270m",
@@ -117,7 +117,7 @@ CATALOG: dict[str, ModelInfo] = {
                 end_of_turn="<end_of_turn>", end_of_turn_id=106, probe_text=PROBE_TEXT,
                 probe_ids=(2, 7084, 4681, 1845, 580, 822, 1852, 5464, 236761),
             ),
-            convert_seconds=50,
+            convert_seconds=120,
         ),
     ]
 }
