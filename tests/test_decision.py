@@ -1,10 +1,10 @@
-"""Lesson 06's decision guide (utils.decision): the three profiles, weights, bad keys, and the criteria table."""
+"""Lesson 06's decision guide (utils.decision): the profiles, weights, bad keys, and the criteria table."""
 import pytest
 
 from utils import decision
 
 
-def test_recommendations_of_the_three_profiles_by_hand():
+def test_recommendations_of_the_profiles_by_hand():
     r = {name: decision.recommend(answers) for name, answers in decision.PROFILES.items()}
     # large company: local 3 (data) + 2 (compliance) + 1 (volume) = 6 against API 3 (quality)
     assert (r["large company (regulated)"].choice, r["large company (regulated)"].local_score,
@@ -14,6 +14,8 @@ def test_recommendations_of_the_three_profiles_by_hand():
     assert len(r["startup"].reasons) == 4
     # in between: local 2 (customization) + 1 (volume) = 3 against API 3 (quality): a tie
     assert r["in between"].choice.startswith("either") and r["in between"].api_score == 3
+    # domain sLLM: local 3 (data) + 2 (customization) + 1 (volume) = 6 against API 1 (time to market)
+    assert (r["domain sLLM"].choice, r["domain sLLM"].local_score, r["domain sLLM"].api_score) == ("local model", 6, 1)
 
 
 def test_weights_change_the_answer_and_bad_input_is_refused():

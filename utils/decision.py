@@ -51,12 +51,15 @@ CRITERIA = [
 ]
 
 PROFILES = {
-    # The decision guide's three situations, as yes/no answers to the criteria (edit them).
+    # The decision guide's situations, as yes/no answers to the criteria (edit them).
     "large company (regulated)": {"data_must_stay_inside": True, "compliance_audit": True, "high_steady_volume": True,
                                   "needs_top_quality": True},
     "startup": {"no_ops_team": True, "small_or_spiky_volume": True, "fast_time_to_market": True,
                 "needs_top_quality": True},
     "in between": {"deep_customization": True, "high_steady_volume": True, "needs_top_quality": True},
+    # Lesson 06, section 5: a self-hosted small model (an "sLLM") for one language or domain, data kept in house.
+    "domain sLLM": {"data_must_stay_inside": True, "deep_customization": True, "high_steady_volume": True,
+                    "fast_time_to_market": True},
 }
 
 

@@ -64,3 +64,44 @@ def paired_difference_ci(only_a: int, only_b: int, n: int, z: float = 1.96) -> t
 def questions_needed(difference: float, disagreement: float, z: float = 1.96, z_power: float = 0.84) -> int:
     """Questions a paired comparison needs to detect `difference` when the models disagree on a share `disagreement`."""
     return math.ceil((z * math.sqrt(disagreement) + z_power * math.sqrt(disagreement - difference**2)) ** 2 / difference**2)
+
+# ---- notebooks/05_running_and_comparing.ipynb, cell 79 ----
+def elo_expected(rating_a: float, rating_b: float) -> float:
+    """The chance that A beats B on the Elo scale: 400 points of difference means odds of 10 to 1."""
+    return 1 / (1 + 10 ** ((rating_b - rating_a) / 400))
+
+
+def elo_update(rating_a: float, rating_b: float, score_a: float, k: float = 32) -> tuple[float, float]:
+    """One vote. score_a: 1 if A won, 0 if B won, 0.5 for a tie. Both ratings move by k × (result - expectation)."""
+    change = k * (score_a - elo_expected(rating_a, rating_b))
+    return rating_a + change, rating_b - change
+
+
+def online_elo(votes, k: float = 32, start: float = 1000) -> dict[str, float]:
+    """Chatbot Arena's first method: replay the votes (model_a, model_b, score_a) in order, updating after each."""
+    ratings = {}
+    for a, b, score_a in votes:
+        ratings[a], ratings[b] = elo_update(ratings.get(a, start), ratings.get(b, start), score_a, k)
+    return ratings
+
+
+def bradley_terry(votes, iterations: int = 500, mean: float = 1000) -> dict[str, float]:
+    """Its method since December 2023: the strengths that make all the votes together most likely (their order plays
+    no role), found by Zermelo's iteration and written on the Elo scale (400 × log10 of the strength)."""
+    models = sorted({m for a, b, _ in votes for m in (a, b)})
+    wins, played = dict.fromkeys(models, 0.0), {}
+    for a, b, score_a in votes:  # a tie counts as half a win for each side
+        wins[a] += score_a
+        wins[b] += 1 - score_a
+        played[a, b] = played.get((a, b), 0) + 1
+        played[b, a] = played.get((b, a), 0) + 1
+    for m in models:
+        if wins[m] in (0, sum(n for (x, _), n in played.items() if x == m)):
+            raise ValueError(f"{m} won all or none of its votes: its strength has no finite estimate; add votes.")
+    strength = dict.fromkeys(models, 1.0)
+    for _ in range(iterations):
+        strength = {m: wins[m] / sum(n / (strength[m] + strength[o]) for (x, o), n in played.items() if x == m)
+                    for m in models}
+    ratings = {m: 400 * math.log10(s) for m, s in strength.items()}
+    shift = mean - sum(ratings.values()) / len(ratings)
+    return {m: r + shift for m, r in ratings.items()}
