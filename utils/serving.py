@@ -126,13 +126,13 @@ def free_port(host: str = HOST) -> int:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
-    """Linux: ask the kernel to send SIGTERM to this child when the thread that started it dies."""
+    """Linux: ask the kernel to kill this child (SIGKILL: uvicorn may wait forever on SIGTERM) when its starter dies."""
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
 
@@ -196,7 +196,7 @@ def reap_orphans() -> int:
     return stopped
 
 
-def _terminate_group(pid: int, grace: float = 10.0) -> None:
+def _terminate_group(pid: int, grace: float = 3.0) -> None:
     """SIGTERM the server's process group, wait up to ``grace`` seconds, then SIGKILL it."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
@@ -325,7 +325,7 @@ def start_server(name: str = "smollm2-135m-instruct", continuous_batching: bool 
             last_error = err
             continue
         if progress:
-            progress(f"Ready: {name} answers at the OpenAI-compatible address server.base_url.")
+            progress(f"Ready: {name} answers OpenAI-style requests on {HOST} (its address: the server's base_url).")
         return server
     raise ServerStartError(f"Could not bind a free port on {HOST} after {attempts} tries: {last_error}")
 
@@ -338,7 +338,8 @@ def _launch(name: str, folder: Path, port: int, continuous_batching: bool, timeo
     log_path = serving_dir() / f"{PIDFILE_PREFIX}{port}.log"
     marker = f"--port {port}"
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               HF_HUB_DISABLE_PROGRESS_BARS="1", PYTHONUNBUFFERED="1", TRANSFORMERS_NO_ADVISORY_WARNINGS="1")
+               HF_HUB_DISABLE_PROGRESS_BARS="1", PYTHONUNBUFFERED="1", TRANSFORMERS_NO_ADVISORY_WARNINGS="1",
+               HF_HUB_DISABLE_UPDATE_CHECK="1", HF_HUB_DISABLE_TELEMETRY="1")  # offline: no check for a newer CLI
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
         # The model is named by its folder name, run from the folder above it: the model id the server reports
@@ -462,7 +463,8 @@ def explained_errors(base_url: str, model: str, api_key: str = ""):
             "(the key itself is never shown here).") from None
     except (openai.NotFoundError, openai.BadRequestError) as err:
         detail = _scrub(_server_detail(err), (api_key,))
-        if "model" in detail.lower() or isinstance(err, openai.NotFoundError):
+        low = detail.lower()
+        if isinstance(err, openai.NotFoundError) or "model" in low or "pinned" in low:  # transformers serve: "pinned"
             served = " This server serves " + ", ".join(repr(m) for m in CATALOG if m in detail) + "." \
                 if local and any(m in detail for m in CATALOG) else ""
             raise UnknownModelError(
