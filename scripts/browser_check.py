@@ -14,7 +14,7 @@ write to the contents API fails the check.
 
 Checks, in one JupyterLab and one Debian Chromium (never a downloaded browser: ``executable_path``):
 
-* **each lesson** 00-07, opened as stored one after the other in one JupyterLab page (each closed unsaved and
+* **each lesson** 00-08, opened as stored one after the other in one JupyterLab page (each closed unsaved and
   its kernel shut down before the next), kernel started and idle: every cell renders, the stored plotly figures
   and the formulas draw, no cell shows error or stderr output, no widget shows "Error displaying widget" or "Model not
   found", the notebook is **not marked modified** (the tab has no ``jp-mod-dirty``; when it has, the live model

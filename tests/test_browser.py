@@ -5,7 +5,7 @@ scripts/browser_check.py does the work, once per test session (about 3 minutes o
 - starts JupyterLab exactly as ``bash setup.sh`` does, ``python -m jupyterlab notebooks/00_start_here.ipynb``
   from the course folder (so ``notebooks/`` is the server's root), adding only --no-browser, a loopback port, a
   token, --allow-root as root and throw-away settings, workspace, runtime and checkpoint folders; autosave off;
-- opens each stored lesson 00-07 and checks: cells render, stored plotly figures and formulas draw, no error
+- opens each stored lesson 00-08 and checks: cells render, stored plotly figures and formulas draw, no error
   output, no widget error, **not marked modified** once its kernel is idle, glossary links at the course's
   GitHub address, Korean text and emoji drawn with **real glyphs** (not .notdef boxes); one screenshot each;
 - clicks a glossary link in lesson 01 and sees the term. **GitHub is stood in for**: the machine is offline and
