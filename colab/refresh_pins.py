@@ -33,6 +33,8 @@ TOP_LEVEL = [
     "torch", "transformers", "tokenizers", "huggingface_hub", "accelerate", "safetensors", "peft",
     "sentencepiece", "regex", "pandas", "numpy", "plotly", "ipywidgets", "tqdm", "filelock", "packaging",
     "PyYAML", "requests", "Jinja2", "psutil", "openai",
+    # what `transformers serve` (lesson 08) imports besides transformers, torch, openai and pydantic
+    "fastapi", "uvicorn", "starlette",
     # the kernel and its display machinery (Colab's kernel is IPython 7 on ipykernel 6)
     "ipykernel", "ipython", "jupyter_client", "traitlets", "widgetsnbextension",
     # the tools the set-up cell runs with: Colab's own pip and setuptools

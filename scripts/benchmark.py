@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py               # every catalog model: cold + warm load, speed, memory, bound
     python scripts/benchmark.py --skip-cold   # skip the cold start (it converts each GGUF again: 1-3 minutes)
+    python scripts/benchmark.py --serving     # lesson 08's figures: a local server, 1/2/4/8 requests, batching off/on
 
 For each catalog model it prints:
 - cold load: a fresh process with an empty temporary OPEN_LLM_COURSE_CACHE, so the GGUF file is read,
@@ -12,6 +13,11 @@ For each catalog model it prints:
 - peak memory of that process (the model alone);
 - beside them: this machine's memory bandwidth (measured here) and the resulting upper bound on decode speed,
   bandwidth / bytes of weights read per generated token.
+
+``--serving`` measures what lesson 08 measures, at the sizes of issue 16 (64 new tokens per request, greedy):
+batch-1 ``generate()`` in a fresh process, then ``transformers serve`` with SmolLM2 (utils.serving) without and with
+continuous batching, each answering 1, 2, 4 and 8 simultaneous requests sent with the official ``openai`` client by
+lesson 08's own ``measure_levels``; it prints the aggregate tokens/s of each, beside the load average.
 
 Each measurement runs ``python -m utils.bench NAME`` in a child process (see ``utils.bench.measure_in_fresh_process``),
 so load time and peak memory belong to that model alone. Lesson 05 measures in its own process instead.
@@ -40,7 +46,11 @@ def main() -> int:
     parser.add_argument("--new-tokens", type=int, default=64, help="tokens generated for the decode speed")
     parser.add_argument("--prefill-tokens", type=int, default=256, help="input length for the prefill speed")
     parser.add_argument("--threads", type=int, default=0, help="torch threads in the measuring process (0: torch's default)")
+    parser.add_argument("--serving", action="store_true",
+                        help="lesson 08: aggregate tokens/s of a local server at 1/2/4/8 requests, batching off and on")
     args = parser.parse_args()
+    if args.serving:
+        return serving_benchmark(args.new_tokens, args.threads)
     unknown = [m for m in args.models if m not in CATALOG]
     if unknown:
         parser.error(f"unknown model(s) {unknown}; known: {', '.join(CATALOG)}")
@@ -91,6 +101,43 @@ def main() -> int:
     print("\nbound = memory bandwidth / bytes of weights read per generated token (float32, batch 1).")
     print("warm load = load_model() in a fresh process after importing torch + transformers; "
           "repeat load = a second load_model() in that process.")
+    return 0
+
+
+def serving_benchmark(new_tokens: int = 64, threads: int = 0) -> int:
+    """Print lesson 08's figures: in-process batch-1 generate(), then a local server without/with continuous batching."""
+    import pandas as pd
+    from openai import OpenAI
+
+    from utils import bench, serving
+    from utils.lessons import lesson08 as l08
+
+    name = "smollm2-135m-instruct"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"[{name}] in-process generate(), batch 1, {new_tokens} new tokens, greedy (fresh process)...", flush=True)
+    solo = bench.measure_in_fresh_process(name, new_tokens=new_tokens, prefill_tokens=16, threads=threads)
+    rows = []
+    for batching in (False, True):
+        label = "on" if batching else "off"
+        print(f"[{name}] transformers serve, continuous batching {label}...", flush=True)
+        with serving.start_server(name, continuous_batching=batching) as server:
+            print(f"  started and ready in {server.started_in_s:.1f} s", flush=True)
+            client = OpenAI(base_url=server.base_url, api_key=serving.LOCAL_KEY, max_retries=0, timeout=600)
+            rows += l08.measure_levels(client, server.model, label, new_tokens=new_tokens,
+                                       progress=lambda line: print("  " + line, flush=True))
+    results = pd.DataFrame(rows)
+    short = results[results["tokens"] != results["answers"] * new_tokens]
+    table = results.pivot(index="concurrent requests", columns="continuous batching", values="tokens/s").round(1)
+    table = table[["off", "on"]]
+    table["on / on at 1"] = (table["on"] / table.loc[1, "on"]).round(1)
+    print()
+    print(f"aggregate decode tokens/s, {new_tokens} new tokens per request, greedy, official openai client:")
+    print(table.to_string())
+    print(f"\nin-process generate(), batch 1: {solo['decode_tokens_per_s']:.1f} tokens/s")
+    if len(short):
+        print(f"note: {len(short)} measurement(s) had answers shorter than {new_tokens} tokens (an end-of-text token)")
+    print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (idle machine: below about 0.2)")
     return 0
 
 
