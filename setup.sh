@@ -46,7 +46,7 @@ else
   echo "== 3/5 Skipping the Colab runtime emulation (add --with-colab-emulation to build it)"
 fi
 
-echo "== 4/5 Preparing the bundled models (first time only: about 2 minutes)"
+echo "== 4/5 Preparing the bundled models (first time only: about 3 minutes)"
 "$PYTHON" -m utils.models --prepare
 
 if [[ "$OPEN_LAB" == no ]]; then
