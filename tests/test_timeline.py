@@ -26,17 +26,22 @@ def test_chart_has_every_event_with_day_dates():
     assert all(len(x) == 10 for trace in fig.data for x in trace.x)  # YYYY-MM-DD text, stable in stored JSON
 
 
-def test_unknown_access_is_rejected(monkeypatch):
+def _first_row_says(monkeypatch, column: str, value: str) -> None:
+    """Make read_table return the real timeline with one bad cell in its first row."""
     import utils.data
 
     real = utils.data.read_table
 
     def fake(name, **kwargs):
         df = real(name, **kwargs)
-        df.loc[0, "access"] = "leaked"
+        df.loc[0, column] = value
         return df
 
     monkeypatch.setattr(utils.data, "read_table", fake)
+
+
+def test_unknown_access_is_rejected(monkeypatch):
+    _first_row_says(monkeypatch, "access", "leaked")
     with pytest.raises(DataFileError, match="access values"):
         timeline.load_timeline()
 
@@ -90,15 +95,6 @@ def test_dates_that_popular_timelines_get_wrong():
 
 
 def test_unknown_event_type_is_rejected(monkeypatch):
-    import utils.data
-
-    real = utils.data.read_table
-
-    def fake(name, **kwargs):
-        df = real(name, **kwargs)
-        df.loc[0, "event_type"] = "launched"
-        return df
-
-    monkeypatch.setattr(utils.data, "read_table", fake)
+    _first_row_says(monkeypatch, "event_type", "launched")
     with pytest.raises(DataFileError, match="event_type"):
         timeline.load_timeline()
