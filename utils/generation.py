@@ -14,11 +14,14 @@ class EmptyPromptError(ValueError):
     """A prompt with no text in it."""
 
 
-def _check_prompt(prompt) -> str:
+def check_prompt(prompt, empty_hint: str = "write a question or the start of a text, e.g. 'The capital of France is'") -> str:
+    """``prompt`` if it is a non-empty string; otherwise an EmptyPromptError that says what to write (``empty_hint``).
+
+    The one prompt check of the course: in-process generation uses it as is, ``utils.serving`` with its own hint."""
     if not isinstance(prompt, str):
         raise EmptyPromptError(f"The prompt must be a string, got {type(prompt).__name__}.")
     if not prompt.strip():
-        raise EmptyPromptError("The prompt is empty: write a question or the start of a text, e.g. 'The capital of France is'.")
+        raise EmptyPromptError(f"The prompt is empty: {empty_hint}.")
     return prompt
 
 
@@ -29,7 +32,7 @@ def uses_chat_template(tokenizer) -> bool:
 
 def render_prompt(tokenizer, prompt: str, chat: bool | None = None, system: str | None = None) -> str:
     """The exact text the model receives: the chat template applied, or the prompt itself for a base model."""
-    _check_prompt(prompt)
+    check_prompt(prompt)
     chat = uses_chat_template(tokenizer) if chat is None else chat
     if not chat:
         return prompt
@@ -108,7 +111,7 @@ def generate_batch(tokenizer, model, prompts: Sequence[str], max_new_tokens: int
     """
     import torch
 
-    prompts = [_check_prompt(p) for p in prompts]
+    prompts = [check_prompt(p) for p in prompts]
     if not prompts:
         raise EmptyPromptError("Give at least one prompt.")
     if max_new_tokens < 1:
@@ -163,7 +166,7 @@ def tokenize_table(tokenizer, text: str):
     """How a tokenizer cuts ``text``: one row per token, with its id and the text it stands for."""
     import pandas as pd
 
-    _check_prompt(text)
+    check_prompt(text)
     ids = tokenizer(text, add_special_tokens=False).input_ids
     return pd.DataFrame(
         {"token id": ids, "text": [show_token(tokenizer.decode([i])) for i in ids]},

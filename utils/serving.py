@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import CATALOG, get_model_info
+from .generation import EmptyPromptError  # noqa: F401  (re-exported: serving.EmptyPromptError is the same class)
+from .generation import check_prompt as _check_text
 from .models import cache_dir, ensure_local_copy
 
 HOST = "127.0.0.1"
@@ -73,17 +75,9 @@ class EndpointTimeoutError(EndpointError):
     """No answer within the client's timeout."""
 
 
-class EmptyPromptError(ValueError):
-    """The prompt is empty or only whitespace."""
-
-
 def check_prompt(prompt) -> str:
-    """``prompt`` if it is a non-empty string; a clear error otherwise."""
-    if not isinstance(prompt, str):
-        raise EmptyPromptError(f"The prompt must be a string, not {type(prompt).__name__}.")
-    if not prompt.strip():
-        raise EmptyPromptError("The prompt is empty: write a question or an instruction for the model.")
-    return prompt
+    """``prompt`` if it is a non-empty string; otherwise generation's EmptyPromptError, worded for a chat request."""
+    return _check_text(prompt, empty_hint="write a question or an instruction for the model")
 
 
 # --------------------------------------------------------------------------------------------------
