@@ -60,12 +60,12 @@ def run(path: Path, timeout: int, retries: int, cell_timeout: int) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--all", action="store_true", help="every notebook in notebooks/")
+    parser.add_argument("--all", action="store_true", help="every notebook in notebooks/ and notebooks/ko/")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds for a whole notebook")
     parser.add_argument("--cell-timeout", type=int, default=900)
     parser.add_argument("--retries", type=int, default=3)
     args = parser.parse_args()
-    paths = sorted((ROOT / "notebooks").glob("*.ipynb")) if args.all else args.notebooks
+    paths = sorted((ROOT / "notebooks").glob("**/*.ipynb")) if args.all else args.notebooks
     if not paths:
         parser.error("name notebooks, or --all")
     failed = [p for p in paths if not run(p, args.timeout, args.retries, args.cell_timeout)]

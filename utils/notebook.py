@@ -22,7 +22,25 @@ here = pathlib.Path.cwd()
 sys.path.insert(0, str(next(p for p in [here, *here.parents, here / "{CLONE_DIR}"] if (p / "utils").is_dir())))
 import utils.notebook
 utils.notebook.setup()"""
-"""The second cell of every lesson, word for word (tests/test_notebook_hygiene.py checks it)."""
+"""The second cell of every English lesson, word for word (tests/test_notebook_hygiene.py checks it)."""
+
+LANGUAGE_SPECIFIC = "language-specific"
+"""The cell tag of a code cell that differs between the English and the Korean edition (the set-up cell, a Korean
+prompt). Every other code cell is the same in both (tests/test_editions.py)."""
+
+
+def setup_cell(language: str = "en") -> str:
+    """The set-up cell of a lesson in ``language``: the English one, with ``setup(language=...)`` elsewhere."""
+    return SETUP_CELL if language == "en" else SETUP_CELL.replace("setup()", f'setup(language="{language}")')
+
+
+LESSON_WORDS = {
+    "en": {"goal": "**Goal:**", "time": "*Time:", "solution": "<summary>Solution</summary>", "recap": "## Recap",
+           "exercise": "### Exercise", "next": "**Next:**", "notes": "Presenter notes", "open_in_colab": "open in Colab"},
+    "ko": {"goal": "**목표:**", "time": "*시간:", "solution": "<summary>풀이</summary>", "recap": "## 정리",
+           "exercise": "### 연습 문제", "next": "**다음:**", "notes": "발표자 노트", "open_in_colab": "Colab에서 열기"},
+}
+"""The fixed words every lesson uses in each edition (tests/test_notebook_hygiene.py looks for them)."""
 
 
 def colab_url(notebook_file: str) -> str:
@@ -36,14 +54,19 @@ def repo_url(path: str) -> str:
     return f"{COURSE_REPO}/blob/main/{path}"
 
 
-def glossary_url(anchor: str = "") -> str:
-    """The address of the glossary, or of one of its terms (``glossary_url("lora")``)."""
-    return repo_url("docs/glossary.md") + (f"#{anchor}" if anchor else "")
+def glossary_url(anchor: str = "", language: str = "en") -> str:
+    """The address of the glossary, or of one of its terms (``glossary_url("lora")``); docs/ko/glossary.md in Korean."""
+    path = "docs/glossary.md" if language == "en" else f"docs/{language}/glossary.md"
+    return repo_url(path) + (f"#{anchor}" if anchor else "")
 
 
-def lesson_link(notebook_file: str, title: str) -> str:
-    """A link to another lesson that works everywhere: the local file for JupyterLab, and the same lesson in Colab."""
-    return f"[{title}]({notebook_file}) ([open in Colab]({colab_url(notebook_file)}))"
+def lesson_link(notebook_file: str, title: str, language: str = "en") -> str:
+    """A link to another lesson that works everywhere: the local file for JupyterLab, and the same lesson in Colab.
+
+    In the Korean edition (``language="ko"``) both point to the Korean lesson, ``notebooks/ko/<notebook_file>``.
+    """
+    colab = colab_url(notebook_file if language == "en" else f"{language}/{notebook_file}")
+    return f"[{title}]({notebook_file}) ([{LESSON_WORDS[language]['open_in_colab']}]({colab}))"
 
 
 def colab_badge(notebook_file: str) -> str:
@@ -51,8 +74,12 @@ def colab_badge(notebook_file: str) -> str:
     return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook_file)})"
 
 
-def setup(seed: int = 0) -> None:
-    """Quiet progress bars and library chatter, fix the random seeds, and widen pandas' columns."""
+def setup(seed: int = 0, language: str = "en") -> None:
+    """Quiet progress bars and library chatter, fix the random seeds, widen pandas' columns, and choose the language
+    of the helpers' sentences ("ko" in the Korean edition: utils.i18n)."""
+    from .i18n import set_language
+
+    set_language(language)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import pandas as pd
 

@@ -17,6 +17,8 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..i18n import tr
+
 NOT_ANSWERED = ...  # the Ellipsis placeholder in exercise cells: "answer = ..."
 
 
@@ -30,11 +32,11 @@ class Exercise:
 
     def run(self, answer) -> tuple[bool, str]:
         if answer is NOT_ANSWERED or answer is None:
-            return False, "No answer yet: replace the ... with your answer and run the cell again."
+            return False, tr("No answer yet: replace the ... with your answer and run the cell again.")
         try:
             return self.checker(answer)
         except Exception as err:  # a malformed answer is feedback, not a crash
-            return False, f"That answer could not be checked ({type(err).__name__}: {err})."
+            return False, tr("That answer could not be checked ({kind}: {error}).", kind=type(err).__name__, error=err)
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -76,7 +78,7 @@ def get(key: str) -> Exercise:
             pass
     if key not in REGISTRY:
         known = ", ".join(sorted(load_all()))
-        raise KeyError(f"No exercise {key!r}. Known exercises: {known}")
+        raise KeyError(tr("No exercise {key!r}. Known exercises: {known}", key=key, known=known))
     return REGISTRY[key]
 
 
@@ -88,7 +90,7 @@ def is_correct(key: str, answer) -> bool:
 def check(key: str, answer) -> None:
     """Print feedback on ``answer`` to exercise ``key``: right or not, and a hint, never the solution."""
     ok, feedback = get(key).run(answer)
-    print(("✅ Correct. " if ok else "❌ Not yet. ") + feedback)
+    print((tr("✅ Correct. ") if ok else tr("❌ Not yet. ")) + feedback)
 
 
 def close(a: float, b: float, rel: float = 0.02) -> bool:
