@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from .i18n import tr
 from .lessons.lesson03 import (
     BESIROGLU,
     CHINCHILLA,
@@ -45,8 +46,8 @@ CHINCHILLA_MODEL = {"N": 70e9, "D": 1.4e12}  # Hoffmann et al. 2022 §4: 70B par
 def _positive(name: str, value) -> Number:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be a positive number (or array of them), got {value!r}. "
-                         f"Write large numbers like 70e9 for 70 billion.")
+        raise ValueError(tr("{name} must be a positive number (or array of them), got {value!r}. "
+                            "Write large numbers like 70e9 for 70 billion.", name=name, value=value))
     return arr if arr.ndim else float(arr)
 
 
@@ -58,11 +59,12 @@ def get_fit(fit: Fit | str = "chinchilla") -> Fit:
     """
     if isinstance(fit, str):
         if fit not in FITS:
-            raise ValueError(f"Unknown fit {fit!r}. Choose one of {sorted(FITS)} or pass a Fit.")
+            raise ValueError(tr("Unknown fit {fit!r}. Choose one of {choices} or pass a Fit.", fit=fit, choices=sorted(FITS)))
         return FITS[fit]
     missing = [a for a in ("name", "E", "A", "B", "alpha", "beta") if not hasattr(fit, a)]
     if missing:
-        raise ValueError(f"{fit!r} is not a fit: it lacks {missing}. Pass a Fit or one of {sorted(FITS)}.")
+        raise ValueError(tr("{fit!r} is not a fit: it lacks {missing}. Pass a Fit or one of {choices}.",
+                            fit=fit, missing=missing, choices=sorted(FITS)))
     return fit
 
 
@@ -114,7 +116,8 @@ def reproduce_table3(table: pd.DataFrame, fits: dict[str, Fit] | None = None) ->
 
     missing = {"params", "FLOPs", "tokens"} - set(table.columns)
     if missing:
-        raise ValueError(f"reproduce_table3 needs the columns params, FLOPs, tokens; missing {sorted(missing)}.")
+        raise ValueError(tr("reproduce_table3 needs the columns params, FLOPs, tokens; missing {missing}.",
+                            missing=sorted(missing)))
     fits = {"Approach 3": CHINCHILLA} if fits is None else fits
     flops = table["FLOPs"].astype(float).to_numpy()
     n_paper = table["params"].astype(float).to_numpy()
@@ -142,12 +145,12 @@ def inference_tradeoff(N_small: float, target_loss: float, serving_tokens: float
     _positive("N_small", N_small)
     _positive("serving_tokens", serving_tokens)
     if target_loss <= f.E:
-        raise ValueError(f"target_loss {target_loss} is at or below the fit's irreducible loss E = {f.E}: "
-                         "no model reaches it. Pick a higher loss.")
+        raise ValueError(tr("target_loss {target_loss} is at or below the fit's irreducible loss E = {E}: "
+                            "no model reaches it. Pick a higher loss.", target_loss=target_loss, E=f.E))
     # the compute-optimal model that reaches target_loss: bisect on log C
     lo, hi = 1e10, 1e32
     if optimal_loss(hi, f) > target_loss:
-        raise ValueError(f"target_loss {target_loss} needs more than 1e32 FLOPs under this fit.")
+        raise ValueError(tr("target_loss {target_loss} needs more than 1e32 FLOPs under this fit.", target_loss=target_loss))
     for _ in range(200):
         mid = (lo * hi) ** 0.5
         lo, hi = (mid, hi) if optimal_loss(mid, f) > target_loss else (lo, mid)
@@ -155,8 +158,9 @@ def inference_tradeoff(N_small: float, target_loss: float, serving_tokens: float
     N_opt, D_opt = compute_optimal(C_opt, f)
     D_small = tokens_for_loss(N_small, target_loss, f)
     if not np.isfinite(D_small):
-        raise ValueError(f"A {N_small:.3g}-parameter model never reaches loss {target_loss} under this fit "
-                         "(its A/N^alpha term alone is too large). Pick a larger N_small or a higher loss.")
+        raise ValueError(tr("A {N_small:.3g}-parameter model never reaches loss {target_loss} under this fit "
+                            "(its A/N^alpha term alone is too large). Pick a larger N_small or a higher loss.",
+                            N_small=N_small, target_loss=target_loss))
     C_small = training_flops(N_small, D_small)
     extra = C_small - C_opt
     saved_per_token = 2 * (N_opt - N_small)
@@ -224,14 +228,14 @@ def nd_plane_figure(C: float = 5.76e23, fit: Fit | str = "chinchilla", models: p
     fig = go.Figure()
     fig.add_trace(go.Contour(x=np.round(ln, 3), y=np.round(ld, 3), z=np.round(z, 3), colorscale="Blues",
                              reversescale=True, contours=dict(showlabels=True, start=1.8, end=3.0, size=0.1),
-                             colorbar=dict(title="loss"), name="predicted loss", hoverinfo="skip", opacity=0.6))
+                             colorbar=dict(title=tr("loss")), name=tr("predicted loss"), hoverinfo="skip", opacity=0.6))
     budgets = np.logspace(18, 28, 41)
     n_opt, d_opt = compute_optimal(budgets, f)
     fig.add_trace(go.Scatter(x=np.round(np.log10(n_opt), 3), y=np.round(np.log10(d_opt), 3), mode="lines",
-                             line=dict(color="black", width=3), name="compute-optimal N*, D*"))
+                             line=dict(color="black", width=3), name=tr("compute-optimal N*, D*")))
     n_line = np.logspace(N_AXIS[0], N_AXIS[1], 9)
     fig.add_trace(go.Scatter(x=np.round(np.log10(n_line), 3), y=np.round(np.log10(20 * n_line), 3), mode="lines",
-                             line=dict(color="grey", dash="dot"), name="20 tokens per parameter"))
+                             line=dict(color="grey", dash="dot"), name=tr("20 tokens per parameter")))
     n_iso = np.logspace(N_AXIS[0], N_AXIS[1], 45)
     fig.add_trace(go.Scatter(x=np.round(np.log10(n_iso), 3), y=np.round(np.log10(float(C) / (6 * n_iso)), 3),
                              mode="lines", line=dict(color="firebrick", dash="dash"), name=f"C = {float(C):.2g} FLOPs"))
@@ -239,22 +243,22 @@ def nd_plane_figure(C: float = 5.76e23, fit: Fit | str = "chinchilla", models: p
     fig.add_trace(go.Scatter(x=[round(float(np.log10(N)), 3)], y=[round(float(np.log10(D)), 3)], mode="markers",
                              marker=dict(symbol="star", size=15, color="firebrick", opacity=0.85,
                                          line=dict(color="white", width=1)),
-                             name=f"optimum: N*={human(N)}, D*={human(D)}"))
+                             name=tr("optimum: N*={N}, D*={D}", N=human(N), D=human(D))))
     if models is not None:
         ratio = (models["tokens"] / models["params"]).round(1)
         fig.add_trace(go.Scatter(
             x=np.round(np.log10(models["params"].astype(float)), 3), y=np.round(np.log10(models["tokens"].astype(float)), 3),
             mode="markers+text", text=list(models["model"]),
             textposition=[LABEL_POSITIONS.get(m, "top center") for m in models["model"]], textfont=dict(size=10),
-            marker=dict(size=8, color="darkorange", line=dict(color="black", width=1)), name="real models",
-            customdata=list(ratio), hovertemplate="%{text}<br>%{customdata} tokens/parameter<extra></extra>"))
+            marker=dict(size=8, color="darkorange", line=dict(color="black", width=1)), name=tr("real models"),
+            customdata=list(ratio), hovertemplate=tr("%{text}<br>%{customdata} tokens/parameter<extra></extra>")))
     ticks_n = [8, 9, 10, 11, 12]
     ticks_d = [11, 12, 13, 14]
-    fig.update_layout(title=f"N-D plane, {f.name}", height=640, margin=dict(t=60, b=40),
+    fig.update_layout(title=tr("N-D plane, {name}", name=f.name), height=640, margin=dict(t=60, b=40),
                       legend=dict(orientation="h", y=-0.12, yanchor="top"),
-                      xaxis=dict(title="parameters N", range=list(N_AXIS), tickvals=ticks_n,
+                      xaxis=dict(title=tr("parameters N"), range=list(N_AXIS), tickvals=ticks_n,
                                  ticktext=[human(10.0 ** t) for t in ticks_n]),
-                      yaxis=dict(title="training tokens D", range=list(D_AXIS), tickvals=ticks_d,
+                      yaxis=dict(title=tr("training tokens D"), range=list(D_AXIS), tickvals=ticks_d,
                                  ticktext=[human(10.0 ** t) for t in ticks_d]))
     return fig
 
@@ -270,7 +274,7 @@ def explorer(models: pd.DataFrame | None = None, C: float = 5.76e23, fit: str = 
     budget = widgets.FloatLogSlider(value=C, base=10, min=18, max=28, step=0.25, description="C (FLOPs)",
                                     readout_format=".2e", continuous_update=False,
                                     layout=widgets.Layout(width="420px"))
-    choice = widgets.Dropdown(options=[(f.name, key) for key, f in FITS.items()], value=fit, description="fit",
+    choice = widgets.Dropdown(options=[(f.name, key) for key, f in FITS.items()], value=fit, description=tr("fit"),
                               layout=widgets.Layout(width="420px"))
     summary = widgets.HTML()
     plot = widgets.Output()
@@ -278,14 +282,15 @@ def explorer(models: pd.DataFrame | None = None, C: float = 5.76e23, fit: str = 
     def redraw(*_):
         f = FITS[choice.value]
         N, D = compute_optimal(budget.value, f)
-        summary.value = (f"<b>N*</b> = {human(N)} parameters &nbsp; <b>D*</b> = {human(D)} tokens &nbsp; "
-                         f"<b>D*/N*</b> = {D / N:.1f} &nbsp; <b>predicted loss</b> = {chinchilla_loss(N, D, f):.3f}")
+        summary.value = tr("<b>N*</b> = {N} parameters &nbsp; <b>D*</b> = {D} tokens &nbsp; "
+                           "<b>D*/N*</b> = {ratio:.1f} &nbsp; <b>predicted loss</b> = {loss:.3f}",
+                           N=human(N), D=human(D), ratio=D / N, loss=chinchilla_loss(N, D, f))
         fig = nd_plane_figure(budget.value, f, models)
         # The figure's mime bundle for the notebook's default renderer, written straight into the Output
         # widget: IPython's display machinery would also print it into the cell's own output (nbval compares it),
         # and clear_output() would reach the cell's own output too.
         bundle = fig._repr_mimebundle_() or {"application/vnd.plotly.v1+json": fig.to_plotly_json()}
-        bundle.setdefault("text/plain", "N-D plane figure")
+        bundle.setdefault("text/plain", tr("N-D plane figure"))
         plot.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     budget.observe(redraw, names="value")

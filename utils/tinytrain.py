@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from .i18n import tr
+
 if TYPE_CHECKING:
     import pandas as pd
     import torch
@@ -43,10 +45,11 @@ class TinySize:
 
     def __post_init__(self) -> None:
         if self.hidden <= 0 or self.layers <= 0 or self.heads <= 0:
-            raise ValueError(f"{self.name}: hidden, layers and heads must be positive, got {self}.")
+            raise ValueError(tr("{name}: hidden, layers and heads must be positive, got {size}.", name=self.name, size=self))
         if self.hidden % self.heads or (self.hidden // self.heads) % 2:
-            raise ValueError(f"{self.name}: hidden ({self.hidden}) must split into {self.heads} heads of an "
-                             "even size (rotary embeddings need pairs); pick another hidden size or head count.")
+            raise ValueError(tr("{name}: hidden ({hidden}) must split into {heads} heads of an even size (rotary "
+                                "embeddings need pairs); pick another hidden size or head count.",
+                                name=self.name, hidden=self.hidden, heads=self.heads))
 
 
 # Five sizes, widths and depths growing together as in Kaplan et al. (their Fig. 5 shows the shape matters little).
@@ -74,7 +77,7 @@ class RunResult:
 def encode(text: str) -> list[int]:
     """Characters -> ids in VOCAB; tabs become 4 spaces, other characters outside VOCAB become '?'."""
     if not isinstance(text, str):
-        raise TypeError(f"encode expects a str, got {type(text).__name__}.")
+        raise TypeError(tr("encode expects a str, got {kind}.", kind=type(text).__name__))
     index = {c: i for i, c in enumerate(VOCAB)}
     unk = index[UNKNOWN]
     return [index.get(c, unk) for c in text.replace("\t", "    ")]
@@ -140,7 +143,7 @@ def batches(data: torch.Tensor, n_batches: int, batch_size: int, context: int, s
     import torch
 
     if len(data) <= context + 1:
-        raise ValueError(f"The data ({len(data)} symbols) is too short for context {context}.")
+        raise ValueError(tr("The data ({n} symbols) is too short for context {context}.", n=len(data), context=context))
     g = torch.Generator().manual_seed(seed)
     starts = torch.randint(0, len(data) - context - 1, (n_batches, batch_size), generator=g)
     offsets = torch.arange(context + 1)
@@ -163,13 +166,15 @@ def train_one(size: TinySize, tokens: int = 300_000, batch_size: int = 32, conte
     from .lessons.lesson03 import next_token_loss, train_step
 
     if tokens < batch_size * context:
-        raise ValueError(f"tokens={tokens} is less than one batch ({batch_size} x {context} = "
-                         f"{batch_size * context}); raise tokens or lower batch_size/context.")
+        raise ValueError(tr("tokens={tokens} is less than one batch ({batch_size} x {context} = {batch}); "
+                            "raise tokens or lower batch_size/context.",
+                            tokens=tokens, batch_size=batch_size, context=context, batch=batch_size * context))
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
     train, held_out = load_data(corpus)
     if len(held_out) <= context + 1:
-        raise ValueError(f"The corpus is too short ({len(train) + len(held_out)} characters) for context {context}.")
+        raise ValueError(tr("The corpus is too short ({n} characters) for context {context}.",
+                            n=len(train) + len(held_out), context=context))
     steps = tokens // (batch_size * context)
     model = make_model(size, context=context, seed=seed)
     total, non_embedding = count_params(model)
@@ -202,12 +207,13 @@ def run_series(sizes: Iterable[TinySize] = SIZES, tokens: int = 300_000, progres
 
     sizes = list(sizes)
     if not sizes:
-        raise ValueError("run_series needs at least one size (see utils.tinytrain.SIZES).")
+        raise ValueError(tr("run_series needs at least one size (see utils.tinytrain.SIZES)."))
     rows = []
     for i, size in enumerate(sizes, 1):
         result = train_one(size, tokens=tokens, **kwargs)
         rows.append(result)
         if progress:
-            progress(f"model {i}/{len(sizes)} ({result.name}): {result.non_embedding_params:,} non-embedding "
-                     f"parameters, {result.tokens:,} tokens -> held-out loss {result.loss:.2f} nats/char")
+            progress(tr("model {i}/{n} ({name}): {params:,} non-embedding parameters, {tokens:,} tokens "
+                        "-> held-out loss {loss:.2f} nats/char", i=i, n=len(sizes), name=result.name,
+                        params=result.non_embedding_params, tokens=result.tokens, loss=result.loss))
     return pd.DataFrame([r.__dict__ for r in rows])

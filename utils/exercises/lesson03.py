@@ -5,12 +5,13 @@ the solutions use): a wrong formula in the lesson cannot make its own solution p
 """
 from __future__ import annotations
 
+from ..i18n import tr
 from . import close, exercise
 
 
 def _number(answer) -> float:
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) and not hasattr(answer, "__float__"):
-        raise TypeError("the answer should be one number, for example 1.2e23")
+        raise TypeError(tr("the answer should be one number, for example 1.2e23"))
     return float(answer)
 
 
@@ -28,12 +29,12 @@ def _solution_1() -> float:
 def _check_1(answer):
     value, target = _number(answer), LLAMA2_70B_FLOPS
     if close(value, target):
-        return True, "That is the training compute: a little above Chinchilla's (70B on 1.4T tokens)."
+        return True, tr("That is the training compute: a little above Chinchilla's (70B on 1.4T tokens).")
     if close(value, target / 3):
-        return False, "That counts only the forward pass. Training also runs a backward pass, about twice as costly."
+        return False, tr("That counts only the forward pass. Training also runs a backward pass, about twice as costly.")
     if close(value, target / 6):
-        return False, "That is N x D. How many FLOPs does one parameter cost per training token?"
-    return False, "Multiply parameters, tokens and the FLOPs per parameter per token (forward and backward)."
+        return False, tr("That is N x D. How many FLOPs does one parameter cost per training token?")
+    return False, tr("Multiply parameters, tokens and the FLOPs per parameter per token (forward and backward).")
 
 
 def _eq4(C: float, E: float, A: float, B: float, alpha: float, beta: float) -> float:
@@ -57,12 +58,12 @@ def _solution_2() -> float:
 def _check_2(answer):
     value, target = _number(answer), LLAMA3_8B_NSTAR
     if close(value, target):
-        return True, "Right: for that budget the fit prefers a model about ten times larger, on far fewer tokens."
+        return True, tr("Right: for that budget the fit prefers a model about ten times larger, on far fewer tokens.")
     if close(value, 8e9):
-        return False, "That is the size Meta chose. The question asks what the fit recommends for the same compute."
+        return False, tr("That is the size Meta chose. The question asks what the fit recommends for the same compute.")
     if close(value, _eq4(7.2e23, E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)):
-        return False, "That uses Hoffmann et al.'s published constants; the question asks for the Besiroglu refit."
-    return False, "First the budget with C = 6ND, then compute_optimal(C, BESIROGLU); its first value is N*."
+        return False, tr("That uses Hoffmann et al.'s published constants; the question asks for the Besiroglu refit.")
+    return False, tr("First the budget with C = 6ND, then compute_optimal(C, BESIROGLU); its first value is N*.")
 
 
 # Exercise 03.3 by hand, with the Besiroglu constants: the loss target is the optimum's at 1e22 FLOPs; the 3B model
@@ -93,10 +94,10 @@ def _solution_3() -> float:
 def _check_3(answer):
     value = _number(answer)
     if close(value, BREAK_EVEN_TOKENS):
-        return True, "Right: past that many served tokens the smaller, longer-trained model has cost less compute in total."
+        return True, tr("Right: past that many served tokens the smaller, longer-trained model has cost less compute in total.")
     if close(value, EXTRA_TRAINING_FLOPS):
-        return False, "That is the extra training compute in FLOPs. Divide it by what each served token saves."
-    return False, "Use scaling.inference_tradeoff(3e9, target_loss, serving_tokens, BESIROGLU) and read 'break_even_tokens'."
+        return False, tr("That is the extra training compute in FLOPs. Divide it by what each served token saves.")
+    return False, tr("Use scaling.inference_tradeoff(3e9, target_loss, serving_tokens, BESIROGLU) and read 'break_even_tokens'.")
 
 
 def _table3_exponent() -> float:
@@ -113,11 +114,11 @@ def _table3_exponent() -> float:
 def _check_4(answer):
     value, target = _number(answer), 0.498  # numpy.polyfit on the nine rows of Table 3: 0.4981
     if abs(value - target) <= 0.005:
-        return True, "Right: just under 0.50, Approach 1's exponent, which is why tokens per parameter creep up in Table 3."
+        return True, tr("Right: just under 0.50, Approach 1's exponent, which is why tokens per parameter creep up in Table 3.")
     if abs(value - 0.73) <= 0.01:
-        return False, "That is Kaplan et al.'s exponent, not one fitted to Table 3."
+        return False, tr("That is Kaplan et al.'s exponent, not one fitted to Table 3.")
     if abs(value + target) <= 0.005:
-        return False, "Check the sign: N* grows with C."
+        return False, tr("Check the sign: N* grows with C.")
     if abs(value - (1 - target)) <= 0.005:
-        return False, "That is the exponent of D*, not of N*: which column did you put on the y axis?"
-    return False, "Fit a straight line to log(params) against log(FLOPs), e.g. with numpy.polyfit; the slope is a."
+        return False, tr("That is the exponent of D*, not of N*: which column did you put on the y axis?")
+    return False, tr("Fit a straight line to log(params) against log(FLOPs), e.g. with numpy.polyfit; the slope is a.")
