@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .i18n import tr
+
 if TYPE_CHECKING:  # for the type hints only: pandas and torch load when a function needs them
     import pandas as pd
     import torch
@@ -49,12 +51,14 @@ class ArchConfig:
                      "intermediate_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ArchitectureError(f"{self.name}: {name} must be a positive whole number, got {value!r}.")
+                raise ArchitectureError(tr("{model}: {name} must be a positive whole number, got {value!r}.",
+                                            model=self.name, name=name, value=value))
         if self.num_heads % self.num_kv_heads:
-            raise ArchitectureError(
-                f"{self.name}: {self.num_heads} query heads cannot be shared evenly by {self.num_kv_heads} "
-                "key-value heads; num_heads must be a multiple of num_kv_heads."
-            )
+            raise ArchitectureError(tr(
+                "{model}: {heads} query heads cannot be shared evenly by {kv_heads} "
+                "key-value heads; num_heads must be a multiple of num_kv_heads.",
+                model=self.name, heads=self.num_heads, kv_heads=self.num_kv_heads,
+            ))
 
     @property
     def gqa_group(self) -> int:
@@ -77,12 +81,13 @@ def from_hf_config(config: Any, name: str | None = None) -> ArchConfig:
     """An ``ArchConfig`` from a transformers config (``model.config``) or its dict (config.json)."""
     model_type = _get(config, "model_type")
     if model_type not in SUPPORTED_MODEL_TYPES:
-        raise ArchitectureError(
-            f"model_type {model_type!r} is not supported; the formulas cover {', '.join(SUPPORTED_MODEL_TYPES)}. "
-            "Pass model.config of a LLaMA, Mistral or Gemma 3 model, or build an ArchConfig by hand."
-        )
+        raise ArchitectureError(tr(
+            "model_type {model_type!r} is not supported; the formulas cover {supported}. "
+            "Pass model.config of a LLaMA, Mistral or Gemma 3 model, or build an ArchConfig by hand.",
+            model_type=model_type, supported=", ".join(SUPPORTED_MODEL_TYPES),
+        ))
     if _get(config, "attention_bias", False) or _get(config, "mlp_bias", False):
-        raise ArchitectureError("This config has bias vectors; the formulas here count bias-free layers only.")
+        raise ArchitectureError(tr("This config has bias vectors; the formulas here count bias-free layers only."))
     hidden = _get(config, "hidden_size")
     heads = _get(config, "num_attention_heads")
     gemma = model_type == "gemma3_text"
@@ -113,9 +118,10 @@ def from_llama_params(name: str, dim: int, n_layers: int, n_heads: int, vocab_si
     from .lessons.lesson04 import llama_ffn_dim
 
     if dim < 1 or n_heads < 1 or multiple_of < 1:
-        raise ArchitectureError(f"{name}: dim, n_heads and multiple_of must be positive.")
+        raise ArchitectureError(tr("{model}: dim, n_heads and multiple_of must be positive.", model=name))
     if dim % n_heads:
-        raise ArchitectureError(f"{name}: dim {dim} is not a multiple of n_heads {n_heads}.")
+        raise ArchitectureError(tr("{model}: dim {dim} is not a multiple of n_heads {n_heads}.",
+                                     model=name, dim=dim, n_heads=n_heads))
     return ArchConfig(
         name=name,
         vocab_size=vocab_size,
@@ -141,7 +147,8 @@ def dimensions_table() -> "pd.DataFrame":
     df = read_table(DIMENSIONS_FILE, required=DIMENSION_COLUMNS)
     bad = sorted(set(df["tied_embeddings"]) - {"yes", "no"})
     if bad:
-        raise DataFileError(f"assets/{DIMENSIONS_FILE}: tied_embeddings must be yes or no, not {bad}.")
+        raise DataFileError(tr("assets/{file}: tied_embeddings must be yes or no, not {bad}.",
+                                 file=DIMENSIONS_FILE, bad=bad))
     return df.set_index("model")
 
 
@@ -151,7 +158,8 @@ def from_dimensions(model: str, table: "pd.DataFrame | None" = None) -> ArchConf
 
     table = dimensions_table() if table is None else table
     if model not in table.index:
-        raise ArchitectureError(f"No dimensions for {model!r}. Known models: {', '.join(table.index)}.")
+        raise ArchitectureError(tr("No dimensions for {model!r}. Known models: {known}.",
+                                   model=model, known=", ".join(table.index)))
     row = table.loc[model]
     multiplier = None if pd.isna(row["ffn_dim_multiplier"]) else float(row["ffn_dim_multiplier"])
     return from_llama_params(model, dim=int(row["dim"]), n_layers=int(row["n_layers"]), n_heads=int(row["n_heads"]),
@@ -182,7 +190,7 @@ def component_of(parameter_name: str) -> str:
         return "attention"
     if "mlp" in parameter_name:
         return "mlp"
-    raise ArchitectureError(f"Cannot tell which component {parameter_name!r} belongs to.")
+    raise ArchitectureError(tr("Cannot tell which component {parameter!r} belongs to.", parameter=parameter_name))
 
 
 def count_loaded_parameters(model: "torch.nn.Module") -> dict[str, int]:
@@ -198,7 +206,7 @@ def measured_kv_cache_bytes(cache: Any) -> int:
     """Bytes held by the keys and values of a transformers cache (``outputs.past_key_values``)."""
     layers = getattr(cache, "layers", None)
     if layers is None:
-        raise TypeError("Expected a transformers Cache (outputs.past_key_values of a model run with use_cache=True).")
+        raise TypeError(tr("Expected a transformers Cache (outputs.past_key_values of a model run with use_cache=True)."))
     total = 0
     for layer in layers:
         for tensor in (layer.keys, layer.values):

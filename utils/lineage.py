@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Iterable
 
+from .i18n import data_text, tr
+
 if TYPE_CHECKING:  # for the type hints only: pandas and plotly load when a function needs them
     import pandas as pd
     import plotly.graph_objects as go
@@ -24,6 +26,9 @@ RELATIONS = ("fine-tuned", "adapter", "continued pretraining", "pruned and disti
 (drawn dashed); every other kind means the child was built from the parent's weights."""
 DERIVED = tuple(r for r in RELATIONS if r != "next generation")
 """The edges that mean "built from the parent's weights"."""
+
+data_text("lineage_models.csv", "relation", "licence")  # shown in the tree's hover texts, in the lesson's language
+tr_data = tr  # a cell of a column registered with data_text (its text is data, not a literal: see utils/i18n.py)
 
 
 class LineageError(ValueError):
@@ -43,27 +48,30 @@ def check_lineage(df: "pd.DataFrame") -> "pd.DataFrame":
 
     missing = [c for c in LINEAGE_COLUMNS if c not in df.columns]
     if missing:
-        raise LineageError(f"The lineage table lacks the column(s) {missing}.")
+        raise LineageError(tr("The lineage table lacks the column(s) {missing}.", missing=missing))
     duplicated = df["model"][df["model"].duplicated()].tolist()
     if duplicated:
-        raise LineageError(f"Model names must be unique; repeated: {duplicated}.")
+        raise LineageError(tr("Model names must be unique; repeated: {duplicated}.", duplicated=duplicated))
     names = set(df["model"])
     for row in df.itertuples():
         has_parent = isinstance(row.parent, str) and row.parent.strip() != ""
         if has_parent and row.parent not in names:
-            raise LineageError(f"{row.model!r} names the parent {row.parent!r}, which is not a row of the table.")
+            raise LineageError(tr("{model!r} names the parent {parent!r}, which is not a row of the table.",
+                                     model=row.model, parent=row.parent))
         if has_parent != (isinstance(row.relation, str) and row.relation.strip() != ""):
-            raise LineageError(f"{row.model!r}: a parent needs a relation and a relation needs a parent.")
+            raise LineageError(tr("{model!r}: a parent needs a relation and a relation needs a parent.",
+                                     model=row.model))
         if has_parent and row.relation not in RELATIONS:
-            raise LineageError(f"{row.model!r}: unknown relation {row.relation!r}; use one of {RELATIONS}.")
+            raise LineageError(tr("{model!r}: unknown relation {relation!r}; use one of {relations}.",
+                                     model=row.model, relation=row.relation, relations=RELATIONS))
         if row.date_precision not in ("day", "month"):
-            raise LineageError(f"{row.model!r}: date_precision must be 'day' or 'month'.")
+            raise LineageError(tr("{model!r}: date_precision must be 'day' or 'month'.", model=row.model))
     parents = dict(zip(df["model"], df["parent"]))
     for start in names:  # follow parents upwards: a cycle would come back to a model already seen
         seen, node = set(), start
         while isinstance(node, str) and node in parents:
             if node in seen:
-                raise LineageError(f"The parent links form a cycle through {node!r}.")
+                raise LineageError(tr("The parent links form a cycle through {model!r}.", model=node))
             seen.add(node)
             node = parents[node]
     dates = pd.to_datetime(df["date"], format="mixed")
@@ -74,14 +82,15 @@ def check_lineage(df: "pd.DataFrame") -> "pd.DataFrame":
             if row.date_precision == "month":
                 child, parent = child.to_period("M"), parent.to_period("M")
             if child < parent:
-                raise LineageError(f"{row.model!r} is dated before its parent {row.parent!r}.")
+                raise LineageError(tr("{model!r} is dated before its parent {parent!r}.", model=row.model, parent=row.parent))
     return df
 
 
 def children(df: "pd.DataFrame", name: str, relations: Iterable[str] | None = None) -> list[str]:
     """Direct children of ``name`` (optionally only through the given edge ``relations``), by date."""
     if name not in set(df["model"]):
-        raise LineageError(f"{name!r} is not in the tree. Known models: {', '.join(df['model'])}.")
+        raise LineageError(tr("{model!r} is not in the tree. Known models: {known}.",
+                              model=name, known=", ".join(df["model"])))
     mask = df["parent"] == name
     if relations is not None:
         mask &= df["relation"].isin(list(relations))
@@ -108,12 +117,16 @@ def release_label(df: "pd.DataFrame") -> "pd.Series":
 
 def _hover(row) -> str:
     date = row.date.strftime("%Y-%m-%d" if row.date_precision == "day" else "%Y-%m")
-    parent = f"{row.relation} from {row.parent}" if isinstance(row.parent, str) and row.parent else "no parent"
-    return (f"<b>{row.model}</b><br>date: {date}<br>parameters: {row.params}<br>recipe: {row.recipe}"
-            f"<br>licence: {row.licence}<br>{parent}<br>source: {row.source}")
+    has_parent = isinstance(row.parent, str) and row.parent
+    parent = (tr("{relation} from {parent}", relation=tr_data(row.relation), parent=row.parent) if has_parent
+              else tr("no parent"))
+    return tr("<b>{model}</b><br>date: {date}<br>parameters: {params}<br>recipe: {recipe}"
+              "<br>licence: {licence}<br>{parent}<br>source: {source}",
+              model=row.model, date=date, params=row.params, recipe=row.recipe, licence=tr_data(row.licence),
+              parent=parent, source=row.source)
 
 
-def family_tree_figure(df: "pd.DataFrame", title: str = "The LLaMA family and the open models beside it") -> "go.Figure":
+def family_tree_figure(df: "pd.DataFrame", title: str | None = None) -> "go.Figure":
     """An interactive plotly graph of the lineage table.
 
     One row per model (grouped by family, oldest first), x = release date; nodes coloured by recipe,
@@ -125,6 +138,7 @@ def family_tree_figure(df: "pd.DataFrame", title: str = "The LLaMA family and th
     from plotly.colors import qualitative
 
     check_lineage(df)
+    title = tr("The LLaMA family and the open models beside it") if title is None else title
     df = df.copy()
     df["date"] = pd.to_datetime(df["date"], format="mixed")
     # families of one line (LLaMA -> Llama 2 -> Llama 3) stay together: order by the date of the oldest
@@ -155,7 +169,7 @@ def family_tree_figure(df: "pd.DataFrame", title: str = "The LLaMA family and th
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", hoverinfo="skip",
             line=dict(color="#9e9e9e", width=1.5, dash="dash" if dashed else "solid"),
-            name="next generation (trained from scratch)" if dashed else "fine-tuned or derived from",
+            name=tr("next generation (trained from scratch)") if dashed else tr("fine-tuned or derived from"),
         ))
     palette = qualitative.Dark24
     recipes = list(dict.fromkeys(df.sort_values(["date", "model"])["recipe"]))
@@ -171,11 +185,11 @@ def family_tree_figure(df: "pd.DataFrame", title: str = "The LLaMA family and th
     tick_vals = [int(part["y"].mean() * 2) / 2 for _, part in df.groupby("family_rank")]
     fig.update_layout(
         title=title, height=28 * len(df) + 160, hovermode="closest",
-        legend=dict(title="recipe / edge", font=dict(size=10)),
+        legend=dict(title=tr("recipe / edge"), font=dict(size=10)),
         margin=dict(l=10, r=10, t=60, b=40),
         yaxis=dict(tickvals=tick_vals, ticktext=family_order, autorange="reversed", zeroline=False,
                    showgrid=False, title=None),
-        xaxis=dict(title="release date", range=["2022-08-01", "2025-12-31"]),
+        xaxis=dict(title=tr("release date"), range=["2022-08-01", "2025-12-31"]),
     )
     return fig
 
@@ -197,10 +211,10 @@ def read_recipes(name: str = "lineage_recipes.json") -> dict[str, dict]:
     for i, entry in enumerate(entries):
         missing = [k for k in RECIPE_KEYS if not entry.get(k)]
         if missing:
-            raise LineageError(f"assets/{name}: entry {i} lacks {missing}.")
+            raise LineageError(tr("assets/{file}: entry {i} lacks {missing}.", file=name, i=i, missing=missing))
         date.fromisoformat(entry["retrieved"])  # raises ValueError for a malformed date
         if entry["recipe"] in recipes:
-            raise LineageError(f"assets/{name}: recipe {entry['recipe']!r} appears twice.")
+            raise LineageError(tr("assets/{file}: recipe {recipe!r} appears twice.", file=name, recipe=entry["recipe"]))
         recipes[entry["recipe"]] = entry
     return recipes
 
@@ -208,9 +222,9 @@ def read_recipes(name: str = "lineage_recipes.json") -> dict[str, dict]:
 def show_recipe(recipes: dict, recipe: str) -> None:
     """Print one recipe: who used it, what it does, and its example record as JSON."""
     if recipe not in recipes:
-        raise KeyError(f"No recipe {recipe!r}. Known recipes: {', '.join(recipes)}.")
+        raise KeyError(tr("No recipe {recipe!r}. Known recipes: {known}.", recipe=recipe, known=", ".join(recipes)))
     entry = recipes[recipe]
-    print(f"{entry['recipe']}  (used by {entry['used_by']})")
+    print(tr("{recipe}  (used by {used_by})", recipe=entry["recipe"], used_by=entry["used_by"]))
     print(entry["what"])
     print(json.dumps(entry["example"], indent=2, ensure_ascii=False))
-    print(f"source: {entry['source']}")
+    print(tr("source: {source}", source=entry["source"]))

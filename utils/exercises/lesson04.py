@@ -6,6 +6,7 @@ wrong ``count_parameters_from_config`` or ``kv_cache_bytes`` cannot pass its own
 """
 from __future__ import annotations
 
+from ..i18n import tr
 from . import close, exercise
 
 
@@ -43,14 +44,14 @@ def _solution_total(model: str, tied: bool | None = None) -> int:
 def check_llama3_params(answer):
     value = float(answer)
     if close(value, _llama_total("Llama 3 8B"), rel=0.001):
-        return True, ("Over a billion of those parameters sit in the 128K-token embedding and output matrices: "
+        return True, tr("Over a billion of those parameters sit in the 128K-token embedding and output matrices: "
                       "a big vocabulary costs parameters.")
     if value < 1000:
-        return False, "Give the number of parameters itself (about eight thousand million), not a count in billions."
+        return False, tr("Give the number of parameters itself (about eight thousand million), not a count in billions.")
     if close(value, _llama_total("Llama 3 8B", tied=True), rel=0.001):
-        return False, ("You counted the vocabulary matrix once. Llama 3 8B keeps a separate output layer: check "
+        return False, tr("You counted the vocabulary matrix once. Llama 3 8B keeps a separate output layer: check "
                        "tied_embeddings in your configuration.")
-    return False, ("Not that. Build the configuration with arch.from_dimensions() from the Llama 3 8B row, then take "
+    return False, tr("Not that. Build the configuration with arch.from_dimensions() from the Llama 3 8B row, then take "
                    "count_parameters_from_config(...)['total'].")
 
 
@@ -60,14 +61,14 @@ def check_llama3_params(answer):
 def check_llama32_tied(answer):
     value = float(answer)
     if close(value, _llama_total("Llama 3.2 1B"), rel=0.001):
-        return True, ("The shared embedding matrix makes the difference: a separate output layer would add "
+        return True, tr("The shared embedding matrix makes the difference: a separate output layer would add "
                       "vocabulary x width parameters, about a fifth of this model.")
     if close(value, _llama_total("Llama 3.2 1B", tied=False), rel=0.001):
-        return False, ("That count has a separate output layer: does it round to the published 1.23B? The model "
+        return False, tr("That count has a separate output layer: does it round to the published 1.23B? The model "
                        "card says the embeddings are shared.")
     if value < 1000:
-        return False, "Give the number of parameters itself (over a thousand million), not a count in billions."
-    return False, ("Not that. Build the configuration with arch.from_dimensions('Llama 3.2 1B'), count it with "
+        return False, tr("Give the number of parameters itself (over a thousand million), not a count in billions.")
+    return False, tr("Not that. Build the configuration with arch.from_dimensions('Llama 3.2 1B'), count it with "
                    "count_parameters_from_config, and compare with 1.23B.")
 
 
@@ -83,16 +84,16 @@ def _kv_70b_gib(kv_heads: int | None = None, bytes_per_value: int = 2) -> float:
 def check_kv_cache(answer):
     value = float(answer)
     if close(value, _kv_70b_gib()):
-        return True, "Grouped-query attention keeps it small: 64 query heads share 8 key-value heads."
+        return True, tr("Grouped-query attention keeps it small: 64 query heads share 8 key-value heads.")
     if close(value, _kv_70b_gib(kv_heads=_config("Llama 2 70B").num_heads)):
-        return False, "That is the size with one key-value head per query head. Llama 2 70B uses grouped-query attention."
+        return False, tr("That is the size with one key-value head per query head. Llama 2 70B uses grouped-query attention.")
     if close(value, _kv_70b_gib(bytes_per_value=4)):
-        return False, "16-bit numbers take 2 bytes each, not 4."
+        return False, tr("16-bit numbers take 2 bytes each, not 4.")
     if close(value, _kv_70b_gib() / 2):
-        return False, "The cache stores keys and values: count both."
+        return False, tr("The cache stores keys and values: count both.")
     if close(value, _kv_70b_gib() * 2**30) or close(value, _kv_70b_gib() * 2**30 / 1e9):
-        return False, "Right size, wrong unit: convert bytes to GiB by dividing by 2**30."
-    return False, "Not that. Use kv_cache_bytes() with the 70B configuration, 4096 tokens and 2 bytes per value."
+        return False, tr("Right size, wrong unit: convert bytes to GiB by dividing by 2**30.")
+    return False, tr("Not that. Use kv_cache_bytes() with the 70B configuration, 4096 tokens and 2 bytes per value.")
 
 
 # -- 04.4 -------------------------------------------------------------------------------------------
@@ -131,22 +132,22 @@ def _solution_derived():
           solution=_solution_derived, wrong=lambda: _solution_derived() | {"Llama 3", "Llama 3.1", "Llama 3.2"})
 def check_derived(answer):
     if isinstance(answer, str):
-        return False, "Give a set (or list) of model names, e.g. {'Model A', 'Model B'}."
+        return False, tr("Give a set (or list) of model names, e.g. {'Model A', 'Model B'}.")
     names = {str(a).strip() for a in answer}
     target = _built_on("Llama 2")
     unknown = sorted(names - set(_lineage()["model"]))
     if unknown:
-        return False, f"These are not names in the tree's `model` column: {unknown}."
+        return False, tr("These are not names in the tree's `model` column: {unknown}.", unknown=unknown)
     extra, missing = names - target, target - names
     if not extra and not missing:
-        return True, "Each of them starts from Llama 2's weights; the Llama 3 models were trained from scratch."
+        return True, tr("Each of them starts from Llama 2's weights; the Llama 3 models were trained from scratch.")
     hints = []
     if extra:
-        hints.append(f"{sorted(extra)} did not start from Llama 2's weights (look at the relation column: "
-                     "'next generation' means trained from scratch)")
+        hints.append(tr("{extra} did not start from Llama 2's weights (look at the relation column: "
+                        "'next generation' means trained from scratch)", extra=sorted(extra)))
     if missing:
-        hints.append(f"{len(missing)} derived model(s) are missing")
-    return False, "; ".join(hints) + "."
+        hints.append(tr("{count} derived model(s) are missing", count=len(missing)))
+    return False, tr("{hints}.", hints="; ".join(hints))
 
 
 # -- 04.5 -------------------------------------------------------------------------------------------
@@ -155,10 +156,10 @@ def check_derived(answer):
 def check_recipe(answer):
     text = str(answer).strip().lower()
     if text in {"dpo", "direct preference optimization", "direct preference optimisation"}:
-        return True, "DPO turns preference pairs into a simple loss: no reward model, no PPO loop."
+        return True, tr("DPO turns preference pairs into a simple loss: no reward model, no PPO loop.")
     if text in {"rlhf", "ppo", "rejection sampling"}:
-        return False, "That recipe uses the same kind of pairs, but first trains a reward model on them."
-    return False, "Not that one. Print the recipes that use preference pairs and read what each one trains."
+        return False, tr("That recipe uses the same kind of pairs, but first trains a reward model on them.")
+    return False, tr("Not that one. Print the recipes that use preference pairs and read what each one trains.")
 
 
 # -- 04.6 -------------------------------------------------------------------------------------------
@@ -189,8 +190,8 @@ def check_widest_gap(answer):
     text = str(answer).strip().lower()
     names = {b.lower(): b for b in gaps}
     if text not in names:
-        return False, (f"Give one of the benchmarks printed for both models: {sorted(gaps)}. The others have "
-                       "'–' for GPT-4 in the table.")
+        return False, tr("Give one of the benchmarks printed for both models: {benchmarks}. The others have "
+                         "'–' for GPT-4 in the table.", benchmarks=sorted(gaps))
     if names[text] == _widest_gap():
-        return True, "Right: code generation, where the open model of July 2023 was furthest behind."
-    return False, "Llama 2 is behind there, but not by the most points. Compute Llama 2 70B minus GPT-4 per row."
+        return True, tr("Right: code generation, where the open model of July 2023 was furthest behind.")
+    return False, tr("Llama 2 is behind there, but not by the most points. Compute Llama 2 70B minus GPT-4 per row.")
