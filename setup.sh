@@ -3,6 +3,7 @@
 #
 #   bash setup.sh                      install, prepare the two bundled models, open JupyterLab
 #   bash setup.sh --no-lab             install and prepare only
+#   bash setup.sh --korean             the same, opening the Korean edition (notebooks/ko/00_start_here.ipynb)
 #   bash setup.sh --with-browser-test  also install what tests/test_browser.py needs (Debian's chromium, playwright)
 #   bash setup.sh --with-colab-emulation  also build .colab-venv/, Colab's runtime for colab/emulate.py (about 2 minutes)
 #
@@ -15,10 +16,12 @@ PYTHON=${PYTHON:-python3}
 OPEN_LAB=yes
 BROWSER_TEST=no
 COLAB_EMULATION=no
+START=notebooks/00_start_here.ipynb
 if [[ -n "${CI:-}" ]]; then OPEN_LAB=no; BROWSER_TEST=yes; COLAB_EMULATION=yes; fi
 for arg in "$@"; do
   case "$arg" in
     --no-lab) OPEN_LAB=no ;;
+    --korean) START=notebooks/ko/00_start_here.ipynb ;;
     --with-browser-test) BROWSER_TEST=yes ;;
     --with-colab-emulation) COLAB_EMULATION=yes ;;
     *) echo "unknown option: $arg (see the top of setup.sh)" >&2; exit 2 ;;
@@ -50,11 +53,11 @@ echo "== 4/5 Preparing the bundled models (first time only: about 3 minutes)"
 "$PYTHON" -m utils.models --prepare
 
 if [[ "$OPEN_LAB" == no ]]; then
-  echo "== 5/5 Not opening JupyterLab. Start it later with: jupyter lab notebooks/00_start_here.ipynb"
+  echo "== 5/5 Not opening JupyterLab. Start it later with: jupyter lab $START"
   exit 0
 fi
-echo "== 5/5 Opening JupyterLab at notebooks/00_start_here.ipynb (Ctrl+C to stop)"
+echo "== 5/5 Opening JupyterLab at $START (Ctrl+C to stop)"
 LAB_ARGS=()
 # JupyterLab refuses to start as root (containers, some cloud machines) unless told it is intended.
 if [[ "$(id -u)" == "0" ]]; then LAB_ARGS+=(--allow-root); fi
-exec "$PYTHON" -m jupyterlab "${LAB_ARGS[@]}" notebooks/00_start_here.ipynb
+exec "$PYTHON" -m jupyterlab "${LAB_ARGS[@]}" "$START"

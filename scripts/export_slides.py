@@ -4,6 +4,7 @@
     python scripts/export_slides.py                  # every notebook in notebooks/
     python scripts/export_slides.py --offline        # slides that work with no network at all (see below)
     python scripts/export_slides.py notebooks/01_what_an_llm_does.ipynb
+    python scripts/export_slides.py notebooks/ko/*.ipynb     # the Korean edition, into exports/slides/ko/
 
 Open ``exports/slides/NN_name.slides.html`` in a browser; arrow keys or space move on, ``S`` opens the speaker
 view with the presenter notes, ``Esc`` shows the overview. This is how to present in Colab, which ignores slide
@@ -17,7 +18,9 @@ It runs ``jupyter nbconvert --to slides`` on a prepared copy of each notebook:
 * plotly figures are stored as ``application/vnd.plotly.v1+json``, which nbconvert cannot draw: each becomes an
   HTML div drawn by ``plotly.min.js``, copied next to the slides from the installed plotly package (offline);
 * ipywidgets need a running kernel: their output becomes a short note saying to run the cell in JupyterLab or
-  Colab (and the widget manager is not fetched from unpkg).
+  Colab (and the widget manager is not fetched from unpkg);
+* a lesson of the Korean edition (notebooks/ko/) becomes ``exports/slides/ko/NN_name.slides.html``, a page marked
+  ``lang="ko"`` (so the browser picks a Korean font) whose widget note is in Korean.
 
 Offline or online: nbconvert's slides load reveal.js 4.0.2 (unpkg), require.js, jQuery and MathJax 2 (cdnjs)
 from CDNs, so by default the slides need a network connection for everything but the plotly charts.
@@ -69,8 +72,9 @@ MATHJAX_KEEP = ("MathJax.js", "LICENSE", "config/TeX-AMS_CHTML-full.js", "config
 
 FIGURE_WIDTH = 840   # px: a 960 px slide less the 72 px prompt and the output's padding
 
-WIDGET_NOTE = ('<div style="border:1px dashed #999;padding:0.5em;font-size:0.6em;color:#555">'
-               "Interactive widget: run this cell in JupyterLab or Colab to use it.</div>")
+_NOTE_STYLE = '<div style="border:1px dashed #999;padding:0.5em;font-size:0.6em;color:#555">'
+WIDGET_NOTES = {"en": _NOTE_STYLE + "Interactive widget: run this cell in JupyterLab or Colab to use it.</div>",
+                "ko": _NOTE_STYLE + "대화형 위젯입니다. JupyterLab이나 Colab에서 이 셀을 실행하면 쓸 수 있습니다.</div>"}
 
 TEMPLATE_CONF = {"base_template": "reveal", "mimetypes": {"text/html": True}}
 TEMPLATE = """{%- extends 'reveal/index.html.j2' -%}
@@ -123,7 +127,12 @@ def unfold_notes(source: str) -> str:
     return match.group(1) if match else source
 
 
-def prepare(nb: dict) -> tuple[dict, dict]:
+def edition(path: Path) -> str:
+    """"en" for notebooks/NN_x.ipynb, "ko" for notebooks/ko/NN_x.ipynb."""
+    return path.parent.name if path.parent.name in WIDGET_NOTES else "en"
+
+
+def prepare(nb: dict, language: str = "en") -> tuple[dict, dict]:
     """A copy of the notebook that nbconvert's reveal template can show; and what was changed."""
     nb = json.loads(json.dumps(nb))
     nb.get("metadata", {}).pop("widgets", None)   # no widget manager from unpkg: widgets are replaced below
@@ -143,7 +152,7 @@ def prepare(nb: dict) -> tuple[dict, dict]:
                 counts["plotly"] += 1
             if "application/vnd.jupyter.widget-view+json" in data:
                 del data["application/vnd.jupyter.widget-view+json"]
-                data["text/html"] = WIDGET_NOTE
+                data["text/html"] = WIDGET_NOTES[language]
                 counts["widgets"] += 1
     return nb, counts
 
@@ -183,6 +192,9 @@ def ensure_vendor(out: Path) -> dict[str, str]:
     """Copy the template's JavaScript libraries into out/vendor once; return nbconvert options using them."""
     vendor = out / "vendor"
     for name, (spec, needed, integrity) in VENDOR.items():
+        sibling = out.parent / "vendor" / name        # exports/slides/vendor, when exporting into exports/slides/ko
+        if not (vendor / name / needed).is_file() and (sibling / needed).is_file():
+            shutil.copytree(sibling, vendor / name, dirs_exist_ok=True)
         if not (vendor / name / needed).is_file():
             print(f"  fetching {spec} from the npm registry (once)")
             shutil.rmtree(vendor / name, ignore_errors=True)
@@ -196,6 +208,15 @@ def ensure_vendor(out: Path) -> dict[str, str]:
 
 
 def export(notebooks: list[Path], out: Path = OUT, offline: bool = False) -> list[Path]:
+    """Slides for each notebook: English lessons into ``out``, Korean ones into ``out/ko`` (each folder complete)."""
+    written = []
+    for language in dict.fromkeys(edition(p) for p in notebooks):
+        group = [p for p in notebooks if edition(p) == language]
+        written += _export(group, out if language == "en" else out / language, offline, language)
+    return written
+
+
+def _export(notebooks: list[Path], out: Path, offline: bool, language: str) -> list[Path]:
     import plotly
 
     out.mkdir(parents=True, exist_ok=True)
@@ -210,7 +231,7 @@ def export(notebooks: list[Path], out: Path = OUT, offline: bool = False) -> lis
         (template_dir / "index.html.j2").write_text(TEMPLATE)
         copies = []
         for path in notebooks:
-            nb, counts = prepare(json.loads(path.read_text(encoding="utf-8")))
+            nb, counts = prepare(json.loads(path.read_text(encoding="utf-8")), language)
             copy = tmp / path.name
             copy.write_text(json.dumps(nb), encoding="utf-8")
             copies.append(copy)
@@ -218,7 +239,8 @@ def export(notebooks: list[Path], out: Path = OUT, offline: bool = False) -> lis
                   f"{counts['notes']} notes cells (speaker view only), {counts['skip']} skipped cells")
         cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "slides", "--template", "course_reveal",
                f"--TemplateExporter.extra_template_basedirs={tmp / 'templates'}",
-               "--SlidesExporter.reveal_scroll=True", "--output-dir", str(out), "--log-level", "WARN",
+               "--SlidesExporter.reveal_scroll=True", f"--SlidesExporter.language_code={language}",
+               "--output-dir", str(out), "--log-level", "WARN",
                *(f"--{key}={value}" for key, value in options.items()), *map(str, copies)]
         subprocess.run(cmd, check=True)
         written = [out / f"{p.stem}.slides.html" for p in notebooks]
@@ -230,12 +252,14 @@ def export(notebooks: list[Path], out: Path = OUT, offline: bool = False) -> lis
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to export (default: notebooks/*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to export (default: notebooks/*.ipynb and notebooks/ko/*.ipynb)")
     parser.add_argument("--offline", action="store_true",
                         help="copy reveal.js, require.js, jQuery and MathJax next to the slides (fetched once)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {OUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
-    notebooks = [p.resolve() for p in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [p.resolve() for p in args.notebooks] or [*sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")),
+                                                          *sorted(NOTEBOOKS.glob("ko/[0-9][0-9]_*.ipynb"))]
     if not notebooks:
         sys.exit("no notebooks to export")
     print(f"Exporting {len(notebooks)} notebook(s) to {args.out}" + (" (offline)" if args.offline else ""))

@@ -10,6 +10,8 @@ Checked in README.md, CONTRIBUTING.md, docs/*.md and the markdown cells of every
 - in a notebook, every link reaches its target from Colab too: files outside notebooks/ by their GitHub address
   (a notebook opened from colab.research.google.com cannot follow ``../docs/...``), and a link to another
   lesson comes with that lesson's Colab address on the same line (``utils.notebook.lesson_link``);
+- the Korean edition (notebooks/ko/, docs/ko/, README.ko.md) links its own lessons (Korean Colab addresses) and
+  its own glossary (docs/ko/glossary.md), never the English ones;
 - every Colab address is ``utils.notebook.colab_url(file)`` for a notebook that exists, and the badge in a
   notebook's first cell opens that very notebook.
 Links inside code (fenced blocks and `inline code`) are not links and are ignored.
@@ -26,12 +28,15 @@ from urllib.parse import unquote
 import pytest
 
 from utils import COURSE_REPO
+from utils.i18n import LANGUAGES
 from utils.notebook import colab_url
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-MARKDOWN = [p for p in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
+MARKDOWN = [p for p in [ROOT / "README.md", ROOT / "README.ko.md", ROOT / "CONTRIBUTING.md",
+                        *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs" / "ko").glob("*.md"))]
             if p.is_file()]
+KOREAN = [p for p in MARKDOWN + NOTEBOOKS if "ko" in p.relative_to(ROOT).parts or p.name == "README.ko.md"]
 DOCUMENTS = MARKDOWN + NOTEBOOKS
 
 FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$", re.S | re.M)
@@ -135,16 +140,21 @@ def test_relative_links_point_to_existing_files_and_headings(path):
     assert not problems, f"{_rel(path)} has broken links:\n  " + "\n  ".join(problems)
 
 
+def _edition_prefix(path: Path) -> str:
+    """"ko/" for a notebook of the Korean edition (its lessons' Colab addresses are notebooks/ko/...), else ""."""
+    return f"{path.parent.name}/" if path.parent.name in LANGUAGES and path.parent.name != "en" else ""
+
+
 def links_colab_cannot_follow(path: Path) -> list[str]:
     """Relative links in a notebook that lead nowhere when the notebook is opened in Colab."""
-    problems = []
+    problems, prefix = [], _edition_prefix(path)
     for line in without_code(markdown_of(path)).splitlines():
         for link in links_in(line):
             if is_external(link) or link.startswith("#"):
                 continue
             target = link.partition("#")[0]
             if target.endswith(".ipynb") and "/" not in target:
-                if colab_url(target) not in line:
+                if colab_url(prefix + target) not in line:
                     problems.append(f"{link}: a link to another lesson needs its Colab address beside it "
                                     "(utils.notebook.lesson_link)")
             else:
@@ -164,7 +174,7 @@ def test_colab_urls_open_existing_notebooks(path):
     for url in COLAB.findall(markdown_of(path)):
         if url.endswith("colab-badge.svg"):
             continue
-        name = url.rsplit("/", 1)[-1]
+        name = url.split("/blob/main/notebooks/", 1)[-1]
         if url != colab_url(name):
             problems.append(f"{url}: expected the form {colab_url(name)}")
         elif not (ROOT / "notebooks" / name).is_file():
@@ -177,8 +187,18 @@ def test_each_notebook_badge_opens_itself(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     first = "".join(nb["cells"][0]["source"]) if nb["cells"] else ""
     urls = re.findall(r"\[!\[Open in Colab\]\([^)]*colab-badge\.svg\)\]\(([^)]+)\)", first)
-    assert urls == [colab_url(path.name)], (
-        f"the first cell of {_rel(path)} must carry its own Colab badge, {colab_url(path.name)}; found {urls}")
+    own = colab_url(_edition_prefix(path) + path.name)
+    assert urls == [own], f"the first cell of {_rel(path)} must carry its own Colab badge, {own}; found {urls}"
+
+
+@pytest.mark.parametrize("path", KOREAN, ids=_rel)
+def test_the_korean_edition_links_its_own_lessons_and_glossary(path):
+    text = without_code(markdown_of(path))
+    english_glossary = [m for m in re.findall(r"[^\s(<\"']*glossary\.md[^\s)>\"']*", text) if "ko/glossary.md" not in m
+                        and not (path.parent.name == "ko" and path.suffix == ".md" and m.startswith("glossary.md"))]
+    assert not english_glossary, f"{_rel(path)} links the English glossary: {english_glossary[:5]}"
+    english_lessons = [u for u in COLAB.findall(text) if "/notebooks/ko/" not in u and not u.endswith(".svg")]
+    assert not english_lessons, f"{_rel(path)} opens English lessons in Colab: {english_lessons[:5]}"
 
 
 def test_the_checker_itself():

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import export_slides  # noqa: E402
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted((ROOT / "notebooks").glob("ko/[0-9][0-9]_*.ipynb"))
 ASIDE = re.compile(r'<aside class="notes">(.*?)</aside>', re.S)
 
 
@@ -37,7 +37,7 @@ def test_unfold_notes_strips_the_fold_only():
     assert export_slides.unfold_notes("Plain notes.") == "Plain notes."
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
 def test_prepare_unfolds_every_notes_cell(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     prepared, counts = export_slides.prepare(nb)
@@ -66,6 +66,17 @@ def test_export_keeps_notes_as_speaker_notes(tmp_path):
         assert " ".join(_words(note)[:8]) not in " ".join(_words(outside))
     assert ".reveal aside.notes, aside.notes { display: none !important; }" in page
     assert (tmp_path / "plotly.min.js").is_file()
+
+
+@pytest.mark.slow
+def test_korean_slides_go_to_their_own_folder_in_korean(tmp_path):
+    lesson = ROOT / "notebooks" / "ko" / "01_what_an_llm_does.ipynb"
+    (slides,) = export_slides.export([lesson], tmp_path)
+    assert slides == tmp_path / "ko" / "01_what_an_llm_does.slides.html" and (tmp_path / "ko" / "plotly.min.js").is_file()
+    page = slides.read_text(encoding="utf-8")
+    assert '<html lang="ko"' in page
+    assert export_slides.WIDGET_NOTES["ko"] in page and export_slides.WIDGET_NOTES["en"] not in page
+    assert len(re.findall(r"[\uac00-\ud7a3]", ASIDE.sub("", page))) > 500, "the slides carry the Korean lesson's text"
 
 
 def test_slide_style_keeps_code_and_tables_inside_the_slide():

@@ -35,9 +35,9 @@ def setup_cell(language: str = "en") -> str:
 
 
 LESSON_WORDS = {
-    "en": {"goal": "**Goal:**", "time": "*Time:", "solution": "<summary>Solution</summary>", "recap": "## Recap",
+    "en": {"goal": "**Goal", "solution": "<summary>Solution</summary>", "recap": "## Recap",
            "exercise": "### Exercise", "next": "**Next:**", "notes": "Presenter notes", "open_in_colab": "open in Colab"},
-    "ko": {"goal": "**목표:**", "time": "*시간:", "solution": "<summary>풀이</summary>", "recap": "## 정리",
+    "ko": {"goal": "**목표", "solution": "<summary>풀이</summary>", "recap": "## 정리",
            "exercise": "### 연습 문제", "next": "**다음:**", "notes": "발표자 노트", "open_in_colab": "Colab에서 열기"},
 }
 """The fixed words every lesson uses in each edition (tests/test_notebook_hygiene.py looks for them)."""
