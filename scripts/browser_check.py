@@ -39,6 +39,10 @@ Checks, in one JupyterLab and one Debian Chromium (never a downloaded browser: `
   whose content is wider than its box must scroll, not clip); presenter notes are speaker notes, never on the
   slides, and the speaker view (S) shows them without the learners' fold. Screenshots of slides 2 and 3 and
   of the speaker view.
+* **the Korean edition**: lesson 01 of notebooks/ko/ is opened like the English lessons (its glossary links go to
+  docs/ko/glossary.md) and its Korean text must be drawn with real glyphs; its exported slides (a ``lang="ko"``
+  page in exports/slides/ko/) are measured like lesson 01's, and the Korean text on them is drawn with real
+  glyphs too.
 
 ``tests/test_browser.py`` runs this; ``bash scripts/install_browser_test.sh`` installs what it needs.
 Exit status: 0 when every check passed, 1 when one failed, 2 when Chromium or Playwright is missing.
@@ -77,6 +81,7 @@ START_NOTEBOOK = "notebooks/00_start_here.ipynb"    # what setup.sh opens, and s
 RUN_LESSON = "01_what_an_llm_does.ipynb"            # run in the browser, its widget pressed, shown with RISE
 GLOSSARY_LESSON = "01_what_an_llm_does.ipynb"       # a glossary link clicked
 SLIDES_LESSON = "01_what_an_llm_does.ipynb"         # exported to reveal.js slides and measured
+KOREAN_LESSON = "ko/01_what_an_llm_does.ipynb"      # the Korean edition: opened like the others, and its slides
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # The machine may have no network: without these, Chromium keeps trying to reach Google's services.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -198,6 +203,8 @@ class SlidesReport:
     speaker_view_notes: str = ""                     # what the speaker view (S) shows on the first notes slide
     expected_notes: str = ""                         # the notes cell there, unfolded
     screenshots: list = field(default_factory=list)
+    glyphs_checked: list = field(default_factory=list)   # as in LessonReport, for the slides' text
+    box_glyphs: list = field(default_factory=list)
     unavailable: str = ""                            # reveal.js could not be fetched (no network): why
     failure: str = ""
 
@@ -215,6 +222,7 @@ class CourseReport:
     rise: RiseReport | None = None
     run: RunReport | None = None
     slides: SlidesReport | None = None
+    korean_slides: SlidesReport | None = None
     writes: list = field(default_factory=list)        # requests that would have changed a file
     blocked: list = field(default_factory=list)       # requests to the outside world, refused
     console_errors: list = field(default_factory=list)
@@ -249,11 +257,10 @@ class CourseReport:
                          f" {r.widget_views} widget views, answer {r.widget_answer[:50]!r}, {len(r.error_outputs)} errors, "
                          + ", ".join(f"{k} {v:.1f} s" for k, v in r.seconds.items())
                          + (f"; FAILED: {r.failure}" if r.failure else ""))
-        if self.slides:
-            s = self.slides
+        for s in (x for x in (self.slides, self.korean_slides) if x):
             lines.append(f"  slides {s.lesson}: {len(s.slides)} slides measured, overflowing {s.overflowing},"
                          f" {s.notes_asides} speaker-notes asides, speaker view (S): {s.speaker_view_notes[:60]!r},"
-                         f" {s.seconds:.1f} s"
+                         f" {len(s.glyphs_checked)} glyphs checked, {len(s.box_glyphs)} boxes, {s.seconds:.1f} s"
                          + (f"; unavailable: {s.unavailable}" if s.unavailable else "")
                          + (f"; FAILED: {s.failure}" if s.failure else ""))
         lines.append(f"  writes: {self.writes or 'none'}; blocked outside requests: {len(self.blocked)}")
@@ -704,6 +711,27 @@ KERNEL_IDLE_JS = r"""
 """
 
 
+def _shot_name(name: str) -> str:
+    """A screenshot's name for a lesson: ko/01_x.ipynb -> ko_01_x (the two editions' pictures side by side)."""
+    return name.removesuffix(".ipynb").replace("/", "_")
+
+
+def _language(name: str) -> str:
+    """"ko" for a lesson of the Korean edition (ko/NN_x.ipynb), else "en"."""
+    return name.split("/", 1)[0] if "/" in name else "en"
+
+
+def _check_glyphs(page, root: str, report) -> str:
+    """Draw every Korean and emoji character under ``root`` (GLYPH_CHECK_JS); record them and the boxes."""
+    glyphs = page.evaluate(GLYPH_CHECK_JS, root)
+    for r in glyphs["results"]:
+        label = f"{r['cp']} {r['ch']} in {r['font'].split(' 32px ', 1)[-1][:60]}"
+        report.glyphs_checked.append(label)
+        if r["box"]:
+            report.box_glyphs.append(label)
+    return glyphs["method"]
+
+
 def _open_lesson(context, lab: Lab, name: str, page, writes: list, console: list):
     """Open a stored lesson in JupyterLab: in a new page the first time, then in the same page (the lesson
     before is closed, never saved: a JupyterLab start per lesson would cost seconds each)."""
@@ -782,15 +810,10 @@ def check_lesson(context, lab: Lab, name: str, page, artifacts: Path, writes: li
         hrefs = page.eval_on_selector_all(".jp-NotebookPanel .jp-RenderedMarkdown a[href]",
                                           "els => els.map(a => a.getAttribute('href'))")
         glossary = [h for h in hrefs if "glossary" in h]
-        report.glossary_links = sum(h.startswith(glossary_url()) for h in glossary)
-        report.bad_glossary_links = [h for h in glossary if not h.startswith(glossary_url())]
-        glyphs = page.evaluate(GLYPH_CHECK_JS, ".jp-NotebookPanel")
-        report.glyph_method_problem = glyphs["method"]
-        for r in glyphs["results"]:
-            label = f"{r['cp']} {r['ch']} in {r['font'].split(' 32px ', 1)[-1][:60]}"
-            report.glyphs_checked.append(label)
-            if r["box"]:
-                report.box_glyphs.append(label)
+        own = glossary_url(language=_language(name))     # the Korean edition links docs/ko/glossary.md
+        report.glossary_links = sum(h.startswith(own) for h in glossary)
+        report.bad_glossary_links = [h for h in glossary if not h.startswith(own)]
+        report.glyph_method_problem = _check_glyphs(page, ".jp-NotebookPanel", report)
         # The screenshot shows what the lesson is about: its Korean text, else its first chart, else its top.
         target = page.locator(".jp-NotebookPanel .jp-Cell", has_text=re.compile("[\uac00-\ud7a3]"))
         if not target.count():
@@ -798,11 +821,11 @@ def check_lesson(context, lab: Lab, name: str, page, artifacts: Path, writes: li
         if target.count():
             target.first.scroll_into_view_if_needed()
             page.wait_for_timeout(200)
-        report.screenshot = _shot(page, artifacts / f"browser_{Path(name).stem}.png", shots)
+        report.screenshot = _shot(page, artifacts / f"browser_{_shot_name(name)}.png", shots)
     except Exception as exc:
         report.failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         try:
-            _shot(page, artifacts / f"browser_{Path(name).stem}_failure.png", shots)
+            _shot(page, artifacts / f"browser_{_shot_name(name)}_failure.png", shots)
         except Exception:
             pass
     report.seconds = time.monotonic() - t0
@@ -931,7 +954,7 @@ def check_rise(context, name: str, artifacts: Path, console: list, shots: list) 
             report.slides, report.subslides = info["slides"], info["subslides"]
             report.notes_asides, report.skip_visible = info["asides"], info["skip_visible"]
             report.notes_visible = info["notes_visible"]
-            _shot(page, artifacts / f"browser_rise_{Path(name).stem}_1.png", report.screenshots)
+            _shot(page, artifacts / f"browser_rise_{_shot_name(name)}_1.png", report.screenshots)
             # Walk the deck in reading order to the first slide that holds notes: they must stay off it.
             frame.locator(".reveal").first.click(position={"x": 5, "y": 5})
             for _ in range(80):
@@ -946,13 +969,13 @@ def check_rise(context, name: str, artifacts: Path, console: list, shots: list) 
                     if seen["shown"]:
                         report.notes_visible.append("a notes cell is drawn on its slide")
                     page.wait_for_timeout(600)   # the slide transition
-                    _shot(page, artifacts / f"browser_rise_{Path(name).stem}_notes_slide.png", report.screenshots)
+                    _shot(page, artifacts / f"browser_rise_{_shot_name(name)}_notes_slide.png", report.screenshots)
                     report.speaker_view = _rise_speaker_view(context, page)
                     break
         except Exception as exc:
             report.failure = f"{type(exc).__name__}: {exc}"[:500]
             try:
-                _shot(page, artifacts / f"browser_rise_{Path(name).stem}_failure.png", report.screenshots)
+                _shot(page, artifacts / f"browser_rise_{_shot_name(name)}_failure.png", report.screenshots)
             except Exception:
                 pass
         finally:
@@ -972,7 +995,7 @@ def run_lesson(page, name: str, artifacts: Path, shots: list, min_plots: int = 3
     """In a lesson open in ``page`` (kernel idle): clear the stored outputs, run all cells, check what they
     draw, press the widget panel's button and wait for its answer. The page is left modified, never saved."""
     report = RunReport(notebook=name)
-    stem = Path(name).stem
+    stem = _shot_name(name)
     t1 = time.monotonic()
     try:
         _menu(page, "Edit", "Clear Outputs of All Cells")
@@ -1072,6 +1095,9 @@ def check_slides(context, name: str, artifacts: Path, console: list, shots: list
         cache = ROOT / "exports" / "slides" / "vendor"
         cache.mkdir(parents=True, exist_ok=True)
         (out / "vendor").symlink_to(cache, target_is_directory=True)
+        if _language(name) != "en":      # a Korean lesson's slides go to out/ko/, beside their own vendor/
+            (out / _language(name)).mkdir()
+            (out / _language(name) / "vendor").symlink_to(cache, target_is_directory=True)
         try:
             (html_path,) = export_slides.export([NOTEBOOKS / name], out, offline=True)
         except export_slides.VendorUnavailable as exc:
@@ -1082,7 +1108,7 @@ def check_slides(context, name: str, artifacts: Path, console: list, shots: list
         _record_console(page, console, f"slides {name}")
         try:
             with static_server(out) as base:
-                page.goto(f"{base}/{html_path.name}")
+                page.goto(f"{base}/{html_path.relative_to(out)}")
                 page.wait_for_selector(".reveal.ready", timeout=30_000)
                 # The template loads reveal.js through require.js: fetch the module to drive it.
                 page.evaluate("() => new Promise(ok => require(['vendor/reveal.js/dist/reveal.js'], R => { window.Reveal = R; ok(); }))")
@@ -1101,7 +1127,10 @@ def check_slides(context, name: str, artifacts: Path, console: list, shots: list
                                                   + (f", {m['beyond']} cells past the right edge" if m["beyond"] else ""))
                     if v == 0 and h in (1, 2):          # slides 2 and 3: where code and a wide table ran off
                         page.wait_for_timeout(800)      # the slide transition
-                        _shot(page, artifacts / f"slides_{Path(name).stem}_slide{h + 1}.png", report.screenshots)
+                        _shot(page, artifacts / f"slides_{_shot_name(name)}_slide{h + 1}.png", report.screenshots)
+                method = _check_glyphs(page, ".reveal .slides", report)   # Korean and emoji text: real glyphs?
+                if method:
+                    report.failure = f"glyph check: {method}"
                 asides = page.evaluate("""() => [...document.querySelectorAll('.reveal aside.notes')].map(a => ({
                     html: a.innerHTML, text: a.textContent, shown: a.getBoundingClientRect().height > 0 }))""")
                 report.notes_asides = len(asides)
@@ -1124,7 +1153,7 @@ def check_slides(context, name: str, artifacts: Path, console: list, shots: list
                                               timeout=15_000)
                     report.speaker_view_notes = re.sub(r"^\s*notes\s*", "", speaker.evaluate(
                         "() => document.querySelector('.speaker-controls-notes').innerText"), flags=re.I).strip()
-                    _shot(speaker, artifacts / f"slides_{Path(name).stem}_speaker_view.png", report.screenshots)
+                    _shot(speaker, artifacts / f"slides_{_shot_name(name)}_speaker_view.png", report.screenshots)
                     speaker.close()
         except Exception as exc:
             report.failure = f"{type(exc).__name__}: {exc}"[:500]
@@ -1141,7 +1170,8 @@ def _words(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------------------------------- driver
 def lesson_files() -> list[str]:
-    return sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    """Every English lesson, then one lesson of the Korean edition (the others share its code and set-up)."""
+    return sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + [KOREAN_LESSON]
 
 
 def check_course(lessons: list[str] | None = None, *, run: bool = True, rise: bool = True, slides: bool = True,
@@ -1198,6 +1228,10 @@ def check_course(lessons: list[str] | None = None, *, run: bool = True, rise: bo
         if slides:
             report.slides = check_slides(context, SLIDES_LESSON, artifacts, report.console_errors, report.screenshots)
             report.seconds["exported slides"] = report.slides.seconds
+            if KOREAN_LESSON in lessons:
+                report.korean_slides = check_slides(context, KOREAN_LESSON, artifacts, report.console_errors,
+                                                    report.screenshots)
+                report.seconds["exported Korean slides"] = report.korean_slides.seconds
         report.blocked = sorted(set(blocked))
     report.seconds["total"] = time.monotonic() - t0
     report.cpu_seconds = _cpu_seconds() - cpu0
@@ -1229,10 +1263,10 @@ def problems(report: CourseReport, fonts: bool = True) -> list[str]:
     if report.run and (report.run.failure or report.run.error_outputs or not report.run.widget_answer
                        or report.run.executed_cells != report.run.code_cells):
         out.append(f"run: {report.run}")
-    s = report.slides
-    if s and not s.unavailable and (s.failure or s.overflowing or s.notes_visible or s.notes_with_fold
-                                    or not s.speaker_view_notes):
-        out.append(f"slides: {s}")
+    for label, s in (("slides", report.slides), ("Korean slides", report.korean_slides)):
+        if s and not s.unavailable and (s.failure or s.overflowing or s.notes_visible or s.notes_with_fold
+                                        or not s.speaker_view_notes or (fonts and s.box_glyphs)):
+            out.append(f"{label}: {s}")
     if report.writes:
         out.append(f"the pages wrote through the contents API: {report.writes}")
     return out
@@ -1251,7 +1285,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lessons = lesson_files()
     if args.lessons:
-        lessons = [n for n in lessons if n[:2] in args.lessons]
+        lessons = [n for n in lessons if n[:2] in args.lessons or n in args.lessons]
     try:
         report = check_course(lessons, run=not args.no_run, rise=not args.no_rise, slides=not args.no_slides)
     except Exception:

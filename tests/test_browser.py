@@ -17,6 +17,8 @@ scripts/browser_check.py does the work, once per test session (about 3 minutes o
   saves the notebook first): slides are drawn and presenter notes stay off them;
 - exports lesson 01 to reveal.js slides and measures every slide: nothing wider than the slide, nothing cut
   off; presenter notes are speaker notes. Screenshots of slides 2 and 3.
+- opens lesson 01 of the Korean edition (notebooks/ko/) like the others, and exports it to slides: its Korean
+  text is drawn with real glyphs in JupyterLab and on the slides, and the slides fit and keep their notes.
 
 Screenshots go to test-artifacts/. Needs /usr/bin/chromium, the playwright package and Korean and emoji fonts
 (bash scripts/install_browser_test.sh). In CI (CI=true) their absence fails the tests; elsewhere they skip
@@ -78,7 +80,8 @@ def test_jupyterlab_started_the_readme_way(course):
     command = course.jupyterlab_command
     assert command[1:4] == ["-m", "jupyterlab", "notebooks/00_start_here.ipynb"], command
     # The README's way makes notebooks/ the server's root: ../docs is out of reach, hence GitHub addresses.
-    assert set(LESSONS) <= set(course.server_root) and "docs" not in course.server_root, course.server_root
+    top = {name.split("/", 1)[0] for name in LESSONS}       # the English lessons and the Korean edition's folder
+    assert top <= set(course.server_root) and "ko" in top and "docs" not in course.server_root, course.server_root
     assert not course.writes, f"the browser wrote through the contents API: {course.writes}"
 
 
@@ -120,6 +123,28 @@ def test_korean_and_emoji_are_drawn_with_real_glyphs(course):
     for lesson in course.lessons:
         assert not lesson.glyph_method_problem, lesson.glyph_method_problem
         assert not lesson.box_glyphs, f"{lesson.notebook}: drawn as boxes: {lesson.box_glyphs}"
+
+
+@pytest.mark.slow
+def test_the_korean_edition_shows_real_korean_glyphs_in_jupyterlab_and_on_its_slides(course):
+    fonts = browser_check.missing_fonts()
+    if fonts:
+        _skip_or_fail(fonts)
+    lesson = _lesson(course, browser_check.KOREAN_LESSON)
+    hangul = [g for g in lesson.glyphs_checked if re.match(r"U\+(AC|AD|AE|AF|B[0-9A-F]|C[0-9A-F]|D[0-7])", g)]
+    assert len(hangul) > 200, f"the Korean lesson shows too few Korean characters: {len(hangul)}"
+    assert not lesson.box_glyphs, f"drawn as boxes: {lesson.box_glyphs[:8]}"
+    assert lesson.glossary_links > 0 and not lesson.bad_glossary_links, lesson.bad_glossary_links
+    s = course.korean_slides
+    assert s is not None, "the Korean lesson's slides were not exported"
+    if s.unavailable:
+        _skip_or_fail(f"reveal.js could not be fetched for the slides: {s.unavailable}")
+    assert not s.failure, s.failure
+    assert len(s.slides) > 10 and not s.overflowing, s.overflowing
+    assert s.notes_asides == s.notes_cells > 0 and not s.notes_with_fold and not s.notes_visible, s
+    assert s.speaker_view_notes and "발표자 노트" not in s.speaker_view_notes, s.speaker_view_notes[:80]
+    slide_hangul = [g for g in s.glyphs_checked if re.match(r"U\+(AC|AD|AE|AF|B[0-9A-F]|C[0-9A-F]|D[0-7])", g)]
+    assert len(slide_hangul) > 200 and not s.box_glyphs, (len(slide_hangul), s.box_glyphs[:8])
 
 
 @pytest.mark.slow
