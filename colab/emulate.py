@@ -1,7 +1,8 @@
 """Run the lessons as Google Colab runs them, and compare their outputs with the stored ones.
 
-    python colab/emulate.py                 every lesson (the same as --all)
+    python colab/emulate.py                 every lesson, and lesson 02 of the Korean edition (the same as --all)
     python colab/emulate.py --lessons 01 05 --keep
+    python colab/emulate.py --lessons ko/02 ko/06     # lessons of the Korean edition (notebooks/ko/)
 
 What is emulated (README.md, "Colab emulation", says it in short):
 - Colab's packages at Colab's versions: the kernel runs in .colab-venv/, built from colab/colab-runtime.txt
@@ -310,11 +311,17 @@ def cell_seconds(cell) -> float | None:
     return round((end - start).total_seconds(), 1)
 
 
+KOREAN_SAMPLE = ("ko/02",)
+"""The Korean edition's lessons run by default: their code is the English lessons' (tests/test_editions.py), so one
+lesson shows that its set-up cell (language="ko") and the Korean catalog work in Colab's runtime. Lesson 02 prints
+the most translated helper sentences (the quiz's claims, the timeline, the exercise feedback)."""
+
+
 def run_lesson(path: Path, workdir: Path, clone_log: Path, sanitizers, cell_timeout: int) -> dict:
     import nbformat
 
-    lesson = path.name[:2]
-    content = workdir / f"content-{lesson}"
+    lesson = path.name[:2] if path.parent.name == "notebooks" else f"{path.parent.name}/{path.name[:2]}"
+    content = workdir / f"content-{lesson.replace('/', '-')}"
     content.mkdir()
     for parent in [content, *content.parents]:
         if (parent / "utils").is_dir():
@@ -332,13 +339,13 @@ def run_lesson(path: Path, workdir: Path, clone_log: Path, sanitizers, cell_time
     except Exception as exc:  # a cell timed out or the kernel died: compare what ran
         failure = f"{type(exc).__name__}: {ANSI.sub('', str(exc)).strip().splitlines()[-1] if str(exc).strip() else ''}"
     seconds, cpu = time.time() - started, _children_cpu() - cpu_before
-    nbformat.write(fresh, workdir / f"executed-{path.name}")  # kept with --keep, for a closer look
+    nbformat.write(fresh, workdir / f"executed-{lesson.replace('/', '-')}-{path.name}")  # kept with --keep
     result = compare_notebook(stored, fresh, sanitizers)
     setup = setup_cell_index(stored)
     log_after = clone_log.read_text(encoding="utf-8") if clone_log.exists() else ""
     result.update({
         "lesson": lesson,
-        "notebook": f"notebooks/{path.name}",
+        "notebook": str(path.relative_to(ROOT)),
         "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu, 1),  # the kernel's and its subprocesses' CPU time: less sensitive to a busy machine
         "setup_cell_seconds": cell_seconds(fresh.cells[setup]) if setup is not None else None,
@@ -389,20 +396,24 @@ def hold_venv_lock():
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--lessons", nargs="+", metavar="NN", help="lesson numbers, e.g. 01 05 07")
-    group.add_argument("--all", action="store_true", help="every lesson (the default)")
+    group.add_argument("--lessons", nargs="+", metavar="NN", help="lesson numbers, e.g. 01 05 07, or ko/02 for the Korean edition")
+    group.add_argument("--all", action="store_true", help=f"every lesson and {', '.join(KOREAN_SAMPLE)} (the default)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (/content per lesson, cache)")
     parser.add_argument("--cell-timeout", type=int, default=900, help="seconds for one cell (default 900)")
     parser.add_argument("--report", type=Path, default=REPORT)
     args = parser.parse_args(argv)
 
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    english = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    korean = sorted((ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb"))
+    named = {p.name[:2]: p for p in english} | {f"ko/{p.name[:2]}": p for p in korean}
     if args.lessons:
-        wanted = {n.zfill(2) for n in args.lessons}
-        notebooks = [p for p in notebooks if p.name[:2] in wanted]
-        unknown = wanted - {p.name[:2] for p in notebooks}
+        wanted = [n.zfill(2) if "/" not in n else n.split("/")[0] + "/" + n.split("/")[1].zfill(2) for n in args.lessons]
+        unknown = [n for n in wanted if n not in named]
         if unknown:
-            parser.error(f"no lesson {', '.join(sorted(unknown))} in notebooks/")
+            parser.error(f"no lesson {', '.join(unknown)} in notebooks/ (or notebooks/ko/)")
+        notebooks = [named[n] for n in wanted]
+    else:
+        notebooks = english + [named[n] for n in KOREAN_SAMPLE if n in named]
 
     if not (VENV / "bin" / "python").exists():
         print(f"{VENV.name}/ is missing: build it with  bash setup.sh --with-colab-emulation  "
