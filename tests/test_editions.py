@@ -78,6 +78,16 @@ def test_the_comparison_catches_a_changed_code_cell():
     assert "must match one to one" in sync.differences(english, translated)[0]
 
 
+def test_the_korean_readme_lists_every_korean_lesson_with_its_colab_badge():
+    from utils.notebook import colab_url
+
+    readme = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+    for english in LESSONS:
+        assert f"](notebooks/ko/{english.name})" in readme, f"README.ko.md does not link notebooks/ko/{english.name}"
+        assert f"]({colab_url('ko/' + english.name)})" in readme, f"README.ko.md has no Colab badge for ko/{english.name}"
+    assert "bash setup.sh" in readme and "bash run_tests.sh" in readme, "README.ko.md gives the two commands"
+
+
 # ------------------------------------------------------------------------------------------------- catalog
 def tr_calls() -> dict[str, list[str]]:
     """Every ``tr("...")`` text in utils/, with where it is; a call whose text is not a literal is an error."""
