@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from .i18n import tr
+
 
 def memory_bandwidth_gbs(size_mib: int = 256, repeats: int = 5) -> float:
     """Best observed copy bandwidth in GB/s (bytes read + bytes written per second), using torch."""
@@ -121,7 +123,7 @@ def measure_in_fresh_process(name: str, new_tokens: int = 64, prefill_tokens: in
 
     get_model_info(name)  # a clear error for an unknown name, before starting a process
     if new_tokens < 0 or prefill_tokens < 1:
-        raise ValueError("new_tokens must be >= 0 and prefill_tokens >= 1.")
+        raise ValueError(tr("new_tokens must be >= 0 and prefill_tokens >= 1."))
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", PYTHONWARNINGS="ignore")
     if cache_dir is not None:
         env["OPEN_LLM_COURSE_CACHE"] = str(cache_dir)
@@ -134,7 +136,8 @@ def measure_in_fresh_process(name: str, new_tokens: int = 64, prefill_tokens: in
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK):])
     tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-    raise RuntimeError(f"Measuring {name} in a fresh process failed (exit {done.returncode}): " + " | ".join(tail))
+    raise RuntimeError(tr("Measuring {name} in a fresh process failed (exit {code}): ", name=name, code=done.returncode)
+                       + " | ".join(tail))
 
 
 def _measure_here(argv: list[str] | None = None) -> dict:

@@ -14,12 +14,13 @@ def fake_quantize_(model, bits: int, block_size: int = 32) -> float:
     """
     import torch
 
+    from .i18n import tr
     from .lessons.lesson05 import dequantize_blocks, quantize_blocks
 
     if not isinstance(bits, int) or not 2 <= bits <= 8:
-        raise ValueError(f"bits must be an integer from 2 to 8, got {bits!r}.")
+        raise ValueError(tr("bits must be an integer from 2 to 8, got {bits!r}.", bits=bits))
     if block_size < 1:
-        raise ValueError("block_size must be at least 1.")
+        raise ValueError(tr("block_size must be at least 1."))
     err_sq = ref_sq = 0.0
     done = set()
     with torch.no_grad():
@@ -32,5 +33,5 @@ def fake_quantize_(model, bits: int, block_size: int = 32) -> float:
             ref_sq += float((param.data**2).sum())
             param.data.copy_(restored)
     if not done:
-        raise ValueError("No weight matrix could be quantized: check block_size.")
+        raise ValueError(tr("No weight matrix could be quantized: check block_size."))
     return (err_sq / ref_sq) ** 0.5

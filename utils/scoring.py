@@ -18,6 +18,7 @@ import math
 from typing import Sequence
 
 from .generation import pad_id
+from .i18n import tr
 
 STYLES = ("letters", "numbers", "cloze")
 LETTERS = "ABCDEFGH"
@@ -41,13 +42,14 @@ def continuation_logprobs(tokenizer, model, context: str, continuations: Sequenc
     bundled tokenizers (tests/test_scoring.py checks it).
     """
     if not isinstance(context, str) or not context.strip():
-        raise ValueError("The context is empty: give the question text the choices follow.")
+        raise ValueError(tr("The context is empty: give the question text the choices follow."))
     if isinstance(continuations, str) or len(continuations) < 2:
-        raise ValueError("Give a list of at least two continuations (the answer choices).")
+        raise ValueError(tr("Give a list of at least two continuations (the answer choices)."))
     ctx = tokenizer(context, add_special_tokens=True).input_ids
     conts = [tokenizer(c, add_special_tokens=False).input_ids for c in continuations]
     if any(len(c) == 0 for c in conts):
-        raise ValueError(f"A continuation has no tokens: {list(continuations)!r}. Every choice needs text.")
+        raise ValueError(tr("A continuation has no tokens: {continuations!r}. Every choice needs text.",
+                            continuations=list(continuations)))
     return batched_logprobs(tokenizer, model, [(ctx, c) for c in conts])
 
 
@@ -96,7 +98,7 @@ def batched_logprobs(tokenizer, model, pairs: Sequence[tuple[list[int], list[int
 def pick(scores: Sequence[tuple[float, int]] | Sequence[float], normalize: bool = False) -> int:
     """Index of the best choice: highest summed log-likelihood, or per token with ``normalize=True``."""
     if len(scores) == 0:
-        raise ValueError("No scores to pick from.")
+        raise ValueError(tr("No scores to pick from."))
     values = []
     for s in scores:
         if isinstance(s, tuple):
@@ -104,7 +106,7 @@ def pick(scores: Sequence[tuple[float, int]] | Sequence[float], normalize: bool 
             values.append(total / n if normalize else total)
         else:
             if normalize:
-                raise ValueError("normalize=True needs (log-likelihood, token count) pairs.")
+                raise ValueError(tr("normalize=True needs (log-likelihood, token count) pairs."))
             values.append(float(s))
     return max(range(len(values)), key=values.__getitem__)
 
@@ -121,14 +123,15 @@ def choices_of(item) -> list[str]:
             break
         out.append(str(value).strip())
     if len(out) < 2:
-        raise ValueError(f"Item {item.get('id', '?')!r} has fewer than two choices (columns choice_a, choice_b, ...).")
+        raise ValueError(tr("Item {id!r} has fewer than two choices (columns choice_a, choice_b, ...).",
+                            id=item.get("id", "?")))
     return out
 
 
 def build_prompt(item, style: str = "letters") -> tuple[str, list[str]]:
     """``(context, continuations)`` for one item in a prompt style (see the module docstring)."""
     if style not in STYLES:
-        raise ValueError(f"Unknown prompt style {style!r}: use one of {', '.join(STYLES)}.")
+        raise ValueError(tr("Unknown prompt style {style!r}: use one of {styles}.", style=style, styles=", ".join(STYLES)))
     choices = choices_of(item)
     question = str(item["question"]).strip()
     if style == "cloze":
@@ -143,7 +146,8 @@ def answer_index(item) -> int:
     letter = str(item["answer"]).strip().upper()
     n = len(choices_of(item))
     if len(letter) != 1 or letter not in LETTERS[:n]:
-        raise ValueError(f"Item {item.get('id', '?')!r}: answer {item['answer']!r} is not one of {LETTERS[:n]}.")
+        raise ValueError(tr("Item {id!r}: answer {answer!r} is not one of {letters}.",
+                            id=item.get("id", "?"), answer=item["answer"], letters=LETTERS[:n]))
     return LETTERS.index(letter)
 
 
@@ -152,9 +156,10 @@ def answer_index(item) -> int:
 # --------------------------------------------------------------------------------------------------
 def accuracy(picks: Sequence[int], answers: Sequence[int]) -> float:
     if len(picks) != len(answers):
-        raise ValueError(f"{len(picks)} picks but {len(answers)} answers: they must match one to one.")
+        raise ValueError(tr("{picks} picks but {answers} answers: they must match one to one.",
+                            picks=len(picks), answers=len(answers)))
     if not picks:
-        raise ValueError("No items: accuracy of nothing is undefined.")
+        raise ValueError(tr("No items: accuracy of nothing is undefined."))
     return sum(int(p == a) for p, a in zip(picks, answers)) / len(picks)
 
 
@@ -164,9 +169,9 @@ def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float
     Better than ``p ± z·sqrt(p(1-p)/n)`` for small n or p near 0 or 1: it never leaves [0, 1].
     """
     if n <= 0:
-        raise ValueError("n must be positive (the number of questions).")
+        raise ValueError(tr("n must be positive (the number of questions)."))
     if not 0 <= correct <= n:
-        raise ValueError(f"correct must be between 0 and n={n}, got {correct}.")
+        raise ValueError(tr("correct must be between 0 and n={n}, got {correct}.", n=n, correct=correct))
     p = correct / n
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
@@ -178,7 +183,7 @@ def random_baseline(n_choices: Sequence[int] | int) -> float:
     """Expected accuracy of guessing uniformly: 1/k for k choices, averaged over items."""
     counts = [n_choices] if isinstance(n_choices, int) else list(n_choices)
     if not counts or any(int(k) < 2 for k in counts):
-        raise ValueError("Every item needs at least two choices.")
+        raise ValueError(tr("Every item needs at least two choices."))
     return sum(1 / int(k) for k in counts) / len(counts)
 
 
@@ -196,7 +201,7 @@ def evaluate(tokenizer, model, items, style: str = "letters", normalize: bool = 
     import pandas as pd
 
     if len(items) == 0:
-        raise ValueError("The benchmark has no items.")
+        raise ValueError(tr("The benchmark has no items."))
     prompts = [build_prompt(item, style) for _, item in items.iterrows()]
     pairs = []
     for context, continuations in prompts:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..catalog import CATALOG
+from ..i18n import tr
 from . import close, exercise
 
 SMOLLM2_PARAMETERS = CATALOG["smollm2-135m-instruct"].parameters  # 134,515,008, as the question says
@@ -18,12 +19,12 @@ GEMMA_PARAMETERS = CATALOG["gemma-3-270m"].parameters  # 268,098,176
 def _decode_bound(answer):
     value = float(answer)
     if close(value, 20e9 / (SMOLLM2_PARAMETERS * 4)):
-        return True, "Every generated token reads all ~538 MB of float32 weights once, so bandwidth / bytes bounds the speed."
+        return True, tr("Every generated token reads all ~538 MB of float32 weights once, so bandwidth / bytes bounds the speed.")
     if close(value, 20e9 / SMOLLM2_PARAMETERS):
-        return False, "You divided by the number of parameters. How many bytes does one float32 parameter take?"
+        return False, tr("You divided by the number of parameters. How many bytes does one float32 parameter take?")
     if close(value, 20e9 / (SMOLLM2_PARAMETERS * 2)):
-        return False, "That would be bfloat16. The model in this lesson is float32."
-    return False, "Divide the bandwidth (bytes per second) by the bytes read per token: every weight, once."
+        return False, tr("That would be bfloat16. The model in this lesson is float32.")
+    return False, tr("Divide the bandwidth (bytes per second) by the bytes read per token: every weight, once.")
 
 
 @exercise(
@@ -35,13 +36,13 @@ def _decode_bound(answer):
 def _wilson_low(answer):
     value = float(answer)
     if abs(value - 0.2422) <= 0.003:
-        return True, ("The interval reaches below the 25% of random guessing: 15 of 40 is no evidence that "
+        return True, tr("The interval reaches below the 25% of random guessing: 15 of 40 is no evidence that "
                       "the model beats a coin with four sides.")
     if abs(value - 0.225) <= 0.003:
-        return False, "That is the simple normal approximation p ± 1.96·sqrt(p(1-p)/n). Use the Wilson interval."
+        return False, tr("That is the simple normal approximation p ± 1.96·sqrt(p(1-p)/n). Use the Wilson interval.")
     if value > 0.3:
-        return False, "That is above the accuracy itself: give the lower end of the interval."
-    return False, "Use utils.scoring.wilson_interval(correct, n) and keep its first number."
+        return False, tr("That is above the accuracy itself: give the lower end of the interval.")
+    return False, tr("Use utils.scoring.wilson_interval(correct, n) and keep its first number.")
 
 
 @exercise(
@@ -53,15 +54,15 @@ def _wilson_low(answer):
 def _four_bit_size(answer):
     value = float(answer)
     if close(value, GEMMA_PARAMETERS * 0.5 / 2**20):
-        return True, ("Right. The real GGUF file is bigger: every block of weights also stores scales, and Q4_K_M "
+        return True, tr("Right. The real GGUF file is bigger: every block of weights also stores scales, and Q4_K_M "
                       "keeps the token-embedding table at 8 bits (Q8_0).")
     if close(value, GEMMA_PARAMETERS * 4 / 2**20):
-        return False, "That is float32 (4 bytes per weight). How many bytes are 4 bits?"
+        return False, tr("That is float32 (4 bytes per weight). How many bytes are 4 bits?")
     if close(value, GEMMA_PARAMETERS * 2 / 2**20):
-        return False, "That is bfloat16 (2 bytes per weight). How many bytes are 4 bits?"
+        return False, tr("That is bfloat16 (2 bytes per weight). How many bytes are 4 bits?")
     if close(value, GEMMA_PARAMETERS * 0.5 / 1e6):
-        return False, "Close: that is in megabytes (10^6 bytes). Give mebibytes (2^20 bytes)."
-    return False, "Bytes = parameters × bits / 8; then divide by 2**20 for MiB."
+        return False, tr("Close: that is in megabytes (10^6 bytes). Give mebibytes (2^20 bytes).")
+    return False, tr("Bytes = parameters × bits / 8; then divide by 2**20 for MiB.")
 
 
 @exercise(
@@ -74,13 +75,13 @@ def _four_bit_size(answer):
 def _length_normalized(answer):
     letter = str(answer).strip().upper()
     if letter not in {"A", "B", "C", "D"}:
-        return False, "Answer with one letter: 'A', 'B', 'C' or 'D'."
+        return False, tr("Answer with one letter: 'A', 'B', 'C' or 'D'.")
     if letter == "C":
-        return True, ("Per token, C is the most probable. Without normalization the one-token answer B wins: sums favour "
+        return True, tr("Per token, C is the most probable. Without normalization the one-token answer B wins: sums favour "
                       "short answers. (lm-evaluation-harness's acc_norm divides by characters, another choice again.)")
     if letter == "B":
-        return False, "B wins on the summed log-likelihood. Divide each sum by its number of tokens first."
-    return False, "Compute log-likelihood / tokens for each letter and take the highest (closest to zero)."
+        return False, tr("B wins on the summed log-likelihood. Divide each sum by its number of tokens first.")
+    return False, tr("Compute log-likelihood / tokens for each letter and take the highest (closest to zero).")
 
 
 # Connor (1987), 95% confidence, 80% power: n = (1.96·sqrt(0.30) + 0.84·sqrt(0.30 - 0.05²))² / 0.05² = 938.5 -> 939.
@@ -99,13 +100,13 @@ WITHOUT_POWER = 461  # 1.96² · 0.30 / 0.05²: only "95% confidence", forgettin
 def _questions_needed(answer):
     value = float(answer)
     if close(value, QUESTIONS_FOR_5_POINTS, rel=0.03):
-        return True, ("About 940 questions, twenty times the lesson's 48: small benchmarks can show large gaps, "
+        return True, tr("About 940 questions, twenty times the lesson's 48: small benchmarks can show large gaps, "
                       "never small ones.")
     if close(value, WITHOUT_POWER, rel=0.03):
-        return False, "That only reaches 95% confidence half of the time. Add the power term (z = 0.84 for 80%)."
+        return False, tr("That only reaches 95% confidence half of the time. Add the power term (z = 0.84 for 80%).")
     if value < 100:
-        return False, "Far too few: at 48 questions the lesson's interval was about ±15 points wide."
-    return False, "Use questions_needed(difference, disagreement) from section 6, with the difference and disagreement as shares."
+        return False, tr("Far too few: at 48 questions the lesson's interval was about ±15 points wide.")
+    return False, tr("Use questions_needed(difference, disagreement) from section 6, with the difference and disagreement as shares.")
 
 
 # 05.6: 1 / (1 + 10^(100/400)) = 0.3599 -> 1000 + 32 × (1 - 0.3599) = 1020.48. Written out, not computed with the
@@ -122,15 +123,15 @@ ELO_AFTER_UPSET = 1000 + 32 * (1 - 1 / (1 + 10 ** (100 / 400)))
 def _elo_update(answer):
     value = float(answer)
     if close(value, ELO_AFTER_UPSET, rel=1e-3):
-        return True, ("A was expected to win only 36% of the time, so the win moves it 20.5 points: an upset moves a "
+        return True, tr("A was expected to win only 36% of the time, so the win moves it 20.5 points: an upset moves a "
                       "rating more than a win between equals (16 points).")
     if close(value, 1016.0, rel=1e-4):
-        return False, "That is a win between equals (expectation 0.5). A was rated 100 points lower: compute its expectation first."
+        return False, tr("That is a win between equals (expectation 0.5). A was rated 100 points lower: compute its expectation first.")
     if close(value, 1000 + 32 * (1 - 0.6400649998), rel=1e-3):
-        return False, "You used B's expectation (0.64). A's is 1 / (1 + 10^((1100 - 1000) / 400))."
+        return False, tr("You used B's expectation (0.64). A's is 1 / (1 + 10^((1100 - 1000) / 400)).")
     if close(value, 1100 - (ELO_AFTER_UPSET - 1000), rel=1e-3):
-        return False, "That is B's new rating. The question asks for A's."
-    return False, "New rating = old rating + K × (score - expectation), with score 1 for a win."
+        return False, tr("That is B's new rating. The question asks for A's.")
+    return False, tr("New rating = old rating + K × (score - expectation), with score 1 for a win.")
 
 
 # 05.7: from assets/leaderboard_tasks.csv (tests/test_leaderboards.py checks that the file agrees).
@@ -146,15 +147,16 @@ V2_GENERATED_TASKS = {"IFEval", "MATH Lvl 5"}
 )
 def _v2_loglikelihood(answer):
     if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        return False, "Give a list of task names, e.g. ['BBH', ...], as in the table's `task` column."
+        return False, tr("Give a list of task names, e.g. ['BBH', ...], as in the table's `task` column.")
     given = {str(a).strip().lower() for a in answer}
     expected = {t.lower() for t in V2_LOGLIKELIHOOD_TASKS}
     generated = sorted(t for t in V2_GENERATED_TASKS if t.lower() in given)
     if given == expected:
-        return True, ("Four of six: v2 kept multiple choice scored by likelihood, as in section 6, and added two tasks "
+        return True, tr("Four of six: v2 kept multiple choice scored by likelihood, as in section 6, and added two tasks "
                       "where the model's written answer is checked.")
     if generated:
-        return False, f"{generated}: the model writes that answer and a program checks it. Look at `scored_by`."
+        return False, tr("{generated}: the model writes that answer and a program checks it. Look at `scored_by`.",
+                          generated=generated)
     if given < expected:
-        return False, f"{len(given)} of them; there are more. Filter the table on version v2 and scored_by."
-    return False, "Filter the table: version == 'v2' and scored_by == 'log-likelihood'; give the `task` names."
+        return False, tr("{count} of them; there are more. Filter the table on version v2 and scored_by.", count=len(given))
+    return False, tr("Filter the table: version == 'v2' and scored_by == 'log-likelihood'; give the `task` names.")
