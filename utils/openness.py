@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from .i18n import tr
+
 if TYPE_CHECKING:  # for the type hints only: pandas and plotly load when a function needs them
     import pandas as pd
     import plotly.graph_objects as go
@@ -21,7 +23,20 @@ CRITERIA = {
     "licence_osi_approved": "OSI-approved licence",
     "commercial_use": "commercial use",
 }
-"""Matrix columns (yes / partial / no) and their labels in tables and charts."""
+"""Matrix columns (yes / partial / no) and their labels in tables (the column names stay English: code uses them)."""
+
+
+def criteria_labels() -> dict[str, str]:
+    """The labels of ``CRITERIA`` in the lesson's language, for the heatmap's axis and hover texts."""
+    return {
+        "weights": tr("weights released"),
+        "training_code": tr("training code"),
+        "training_data": tr("training data"),
+        "eval_code": tr("evaluation code"),
+        "licence_osi_approved": tr("OSI-approved licence"),
+        "commercial_use": tr("commercial use"),
+    }
+
 MATRIX_COLUMNS = ("model", "organization", "release_date", *CRITERIA, "licence", "osi_osaid_1_0", "bundled",
                   "source_artifacts")
 LICENCE_ALIASES = {"apache-2.0": "Apache-2.0", "mit": "MIT", "gemma": "Gemma Terms of Use"}
@@ -43,13 +58,15 @@ def check_matrix(df: "pd.DataFrame") -> "pd.DataFrame":
     for column in CRITERIA:
         bad = sorted(set(df[column]) - set(LEVELS))
         if bad:
-            raise DataFileError(f"assets/openness_matrix.csv: column {column!r} has {bad}; use yes, partial or no.")
+            raise DataFileError(tr("assets/openness_matrix.csv: column {column!r} has {bad}; use yes, partial or no.",
+                                   column=column, bad=bad))
     for column in ("source", "source_artifacts"):
         empty = df[column].isna() | (df[column].astype(str).str.strip() == "")
         if empty.any():
-            raise DataFileError(f"assets/openness_matrix.csv: rows {list(df.index[empty])} have no {column}.")
+            raise DataFileError(tr("assets/openness_matrix.csv: rows {rows} have no {column}.",
+                                   rows=list(df.index[empty]), column=column))
     if not df["model"].is_unique:
-        raise DataFileError("assets/openness_matrix.csv: a model appears twice.")
+        raise DataFileError(tr("assets/openness_matrix.csv: a model appears twice."))
     return df
 
 
@@ -83,10 +100,13 @@ def plot_openness_matrix(matrix: "pd.DataFrame | None" = None) -> "go.Figure":
     rows = rows.loc[order]
     z = [[LEVELS[rows.loc[m, c]] for c in CRITERIA] for m in order]
     text = [[rows.loc[m, c] for c in CRITERIA] for m in order]
+    labels_of = criteria_labels()
     hover = [
         [
-            f"<b>{m}</b><br>{CRITERIA[c]}: {rows.loc[m, c]}<br>licence: {rows.loc[m, 'licence']}"
-            f"<br>source: {rows.loc[m, 'source' if c in ('weights', 'licence_osi_approved', 'commercial_use') else 'source_artifacts']}"
+            tr("<b>{model}</b><br>{question}: {answer}<br>licence: {licence}<br>source: {source}",
+               model=m, question=labels_of[c], answer=rows.loc[m, c], licence=rows.loc[m, "licence"],
+               source=rows.loc[m, "source" if c in ("weights", "licence_osi_approved", "commercial_use")
+                               else "source_artifacts"])
             for c in CRITERIA
         ]
         for m in order
@@ -94,14 +114,14 @@ def plot_openness_matrix(matrix: "pd.DataFrame | None" = None) -> "go.Figure":
     labels = [f"{m} ★" if rows.loc[m, "bundled"] == "yes" else m for m in order]
     fig = go.Figure(
         go.Heatmap(
-            z=z, x=list(CRITERIA.values()), y=labels, text=text, texttemplate="%{text}",
+            z=z, x=list(labels_of.values()), y=labels, text=text, texttemplate="%{text}",
             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
             colorscale=[[0, "#d7301f"], [0.5, "#fdae61"], [1, "#1a9850"]], zmin=0, zmax=1, showscale=False,
             xgap=2, ygap=2,
         )
     )
     fig.update_layout(
-        title="How open is each model? (★ = runs in this course; hover for sources)",
+        title=tr("How open is each model? (★ = runs in this course; hover for sources)"),
         height=140 + 28 * len(order), margin=dict(l=10, r=10, t=60, b=10),
         xaxis=dict(side="top"),
     )

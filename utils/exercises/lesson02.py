@@ -1,6 +1,7 @@
 """Exercises of lesson 02: open versus closed models."""
 import re
 
+from ..i18n import tr
 from . import close, exercise
 
 
@@ -11,14 +12,16 @@ def _norm(text) -> str:
 def _match_models(answer, candidates) -> set:
     """Map each name the learner gave to exactly one candidate (prefix match, case and punctuation ignored)."""
     if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        raise ValueError("give a list of model names, e.g. ['OLMo 7B', 'Mistral 7B']")
+        raise ValueError(tr("give a list of model names, e.g. ['OLMo 7B', 'Mistral 7B']"))
     found = set()
     for item in answer:
         key = _norm(item)
         hits = [c for c in candidates if key and _norm(c).startswith(key)]
         if len(hits) != 1:
-            what = "matches no model" if not hits else f"matches several models ({', '.join(hits)})"
-            raise ValueError(f"{item!r} {what}; copy the names from the matrix")
+            if not hits:
+                raise ValueError(tr("{item!r} matches no model; copy the names from the matrix", item=item))
+            raise ValueError(tr("{item!r} matches several models ({hits}); copy the names from the matrix",
+                                item=item, hits=", ".join(hits)))
         found.add(hits[0])
     return found
 
@@ -49,12 +52,13 @@ def _check_fully_open(answer):
 
     given = _match_models(answer, list(load_matrix().model))
     if given == FULLY_OPEN:
-        return True, "These are the models anyone can rebuild, study and modify end to end."
+        return True, tr("These are the models anyone can rebuild, study and modify end to end.")
     extra, missing = given - FULLY_OPEN, FULLY_OPEN - given
     if extra:
-        return False, (f"{len(extra)} of your models keep at least one artefact back: an OSI licence on the "
-                       "weights is not the same as releasing code and data. Filter on all four columns.")
-    return False, f"Right so far, but {len(missing)} model(s) are missing. Filter the matrix on all four columns."
+        return False, tr("{n} of your models keep at least one artefact back: an OSI licence on the "
+                         "weights is not the same as releasing code and data. Filter on all four columns.", n=len(extra))
+    return False, tr("Right so far, but {n} model(s) are missing. Filter the matrix on all four columns.",
+                     n=len(missing))
 
 
 # -- 02.2 -------------------------------------------------------------------------------------------
@@ -85,13 +89,13 @@ def _check_bits(answer):
     value = float(answer)
     expected = _bits_per_weight_expected()
     if close(value, expected, rel=0.02):
-        return True, ("More than 4: each block of 32 weights also stores a scale and a minimum, and some "
-                      "tensors (norms, one embedding) are kept in F32 or Q8_0. Look at the 'tensor types' row.")
+        return True, tr("More than 4: each block of 32 weights also stores a scale and a minimum, and some "
+                        "tensors (norms, one embedding) are kept in F32 or Q8_0. Look at the 'tensor types' row.")
     if close(value, 4.0, rel=0.01):
-        return False, "4 is the nominal width of Q4_1. Compute it from the file: size in bytes x 8 / parameters."
+        return False, tr("4 is the nominal width of Q4_1. Compute it from the file: size in bytes x 8 / parameters.")
     if value < 1:
-        return False, "Too small: did you use MiB instead of bytes, or divide the wrong way round?"
-    return False, "Not yet: bits = size in bytes x 8; divide by the number of parameters the file holds."
+        return False, tr("Too small: did you use MiB instead of bytes, or divide the wrong way round?")
+    return False, tr("Not yet: bits = size in bytes x 8; divide by the number of parameters the file holds.")
 
 
 # -- 02.3 -------------------------------------------------------------------------------------------
@@ -110,12 +114,13 @@ _NO_NEGOTIATION = {"Mistral 7B", "Gemma 3 270M", "SmolLM2-135M-Instruct"}
 def _check_licences(answer):
     given = _match_models(answer, LICENCE_CANDIDATES)
     if given == _NO_NEGOTIATION:
-        return True, ("Apache-2.0 allows any use; the Gemma terms allow commercial use but forbid the uses in "
-                      "their policy; Llama 2 has a user-count clause; LLaMA 1 is research only.")
+        return True, tr("Apache-2.0 allows any use; the Gemma terms allow commercial use but forbid the uses in "
+                        "their policy; Llama 2 has a user-count clause; LLaMA 1 is research only.")
     if given - _NO_NEGOTIATION:
-        return False, ("At least one of your choices needs Meta's permission for this company: one licence is "
-                       "research only, another has a monthly-active-users clause. Check the licence column.")
-    return False, "You left out a model this company may use: restrictive terms are not the same as no commercial use."
+        return False, tr("At least one of your choices needs Meta's permission for this company: one licence is "
+                         "research only, another has a monthly-active-users clause. Check the licence column.")
+    return False, tr("You left out a model this company may use: restrictive terms are not the same as no commercial "
+                     "use.")
 
 
 # -- 02.4 -------------------------------------------------------------------------------------------
@@ -137,15 +142,16 @@ def _check_myths(answer):
 
     expected = _verdicts()
     if not isinstance(answer, dict):
-        return False, "Give a dict, e.g. {1: 'myth', 2: 'fact', ...}."
+        return False, tr("Give a dict, e.g. {1: 'myth', 2: 'fact', ...}.")
     missing = sorted(set(expected) - {int(k) for k in answer if str(k).isdigit()})
     if missing:
-        return False, f"Answer every claim: {len(missing)} of {len(expected)} are missing."
+        return False, tr("Answer every claim: {missing} of {total} are missing.", missing=len(missing), total=len(expected))
     table = score_myths({int(k): v for k, v in answer.items()})
     right = int(table["right"].sum())
     if right == len(expected):
-        return True, "All right. Each verdict has its source in the table: quote the source, not the blog post."
-    return False, f"{right} of {len(expected)} right. Use the quiz buttons above and read each source."
+        return True, tr("All right. Each verdict has its source in the table: quote the source, not the blog post.")
+    return False, tr("{right} of {total} right. Use the quiz buttons above and read each source.",
+                     right=right, total=len(expected))
 
 
 # -- 02.5 -------------------------------------------------------------------------------------------
@@ -168,9 +174,9 @@ def _days_chatgpt_to_api() -> int:
 def _check_days_to_api(answer):
     expected = _days_chatgpt_to_api()
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) or float(answer) != int(answer):
-        return False, "Give a whole number of days, e.g. the `.days` of the difference of two dates."
+        return False, tr("Give a whole number of days, e.g. the `.days` of the difference of two dates.")
     if int(answer) == expected:
-        return True, "Right: about three months between a free web app and an API developers could build on."
+        return True, tr("Right: about three months between a free web app and an API developers could build on.")
     if abs(int(answer) - expected) == 1:
-        return False, "One day off: subtract the two dates (pandas counts the days between them for you)."
-    return False, "Not that. Find the ChatGPT row and the Chat completions API row, and subtract their dates."
+        return False, tr("One day off: subtract the two dates (pandas counts the days between them for you).")
+    return False, tr("Not that. Find the ChatGPT row and the Chat completions API row, and subtract their dates.")
