@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 
 from .generation import pad_id, render_prompt
+from .i18n import tr
 from .lessons.lesson07 import MAX_ROUGE, closest, collate, is_new_task, lora_parameter_count, words
 
 FORMAT_RE = re.compile(r"^Answer: (?P<answer>[^\n]+)\nWhy: (?P<why>[^\n]+)$")
@@ -46,11 +47,11 @@ def filter_instructions(candidates, existing=(), min_words: int = 3, max_words: 
     import pandas as pd
 
     if isinstance(candidates, str) or isinstance(existing, str):
-        raise TypeError("Pass lists of instructions, not a single string: filter_instructions(['...'], ['...']).")
+        raise TypeError(tr("Pass lists of instructions, not a single string: filter_instructions(['...'], ['...'])."))
     if not 0 < max_rouge <= 1:
-        raise ValueError("max_rouge must be in (0, 1]; Self-Instruct used 0.7.")
+        raise ValueError(tr("max_rouge must be in (0, 1]; Self-Instruct used 0.7."))
     if min_words < 1 or max_words < min_words:
-        raise ValueError("Need 1 <= min_words <= max_words.")
+        raise ValueError(tr("Need 1 <= min_words <= max_words."))
     pool = [str(x) for x in existing]
     rows = []
     for text in candidates:
@@ -58,17 +59,17 @@ def filter_instructions(candidates, existing=(), min_words: int = 3, max_words: 
         n = len(words(text))
         best, nearest = closest(text, pool) if n else (0.0, "")
         if n < min_words:
-            verdict = f"too short (< {min_words} words)"
+            verdict = tr("too short (< {min_words} words)", min_words=min_words)
         elif n > max_words:
-            verdict = f"too long (> {max_words} words)"
+            verdict = tr("too long (> {max_words} words)", max_words=max_words)
         elif any(w in banned for w in words(text)):
-            verdict = "mentions something a text model cannot see"
+            verdict = tr("mentions something a text model cannot see")
         elif any(words(text) == words(other) for other in pool):
-            verdict = "duplicate"
+            verdict = tr("duplicate")
         elif not is_new_task(text, pool, max_rouge):
-            verdict = f"too similar (ROUGE-L >= {max_rouge})"
+            verdict = tr("too similar (ROUGE-L >= {max_rouge})", max_rouge=max_rouge)
         else:
-            verdict = "kept"
+            verdict = "kept"  # stays English in every edition: lessons select the kept rows with == "kept"
             pool.append(text)
         rows.append({"instruction": text, "words": n, "max ROUGE-L": round(best, 2),
                      "most similar": nearest, "verdict": verdict})
@@ -85,7 +86,7 @@ def self_instruct_prompts(seed_instructions, n: int = 8, k: int = 4, seed: int =
 
     seed_instructions = list(seed_instructions)
     if not 1 <= k <= len(seed_instructions):
-        raise ValueError(f"k must be between 1 and the number of seed instructions ({len(seed_instructions)}).")
+        raise ValueError(tr("k must be between 1 and the number of seed instructions ({n}).", n=len(seed_instructions)))
     rng = random.Random(seed)
     prompts = []
     for _ in range(n):
@@ -113,7 +114,7 @@ def parse_instruction(text: str) -> str:
 def format_response(answer: str, why: str) -> str:
     """The response the course dataset teaches: ``Answer: <answer>`` newline ``Why: <one sentence>``."""
     if not str(answer).strip() or not str(why).strip():
-        raise ValueError("Both the answer and the reason must be non-empty.")
+        raise ValueError(tr("Both the answer and the reason must be non-empty."))
     return f"Answer: {str(answer).strip()}\nWhy: {str(why).strip()}"
 
 
@@ -150,15 +151,15 @@ def build_examples(tokenizer, instructions, responses, max_tokens: int = 128) ->
     """
     instructions, responses = list(instructions), list(responses)
     if len(instructions) != len(responses) or not instructions:
-        raise ValueError(f"Need as many responses as instructions (got {len(instructions)} and {len(responses)}), "
-                         "and at least one of each.")
+        raise ValueError(tr("Need as many responses as instructions (got {instructions} and {responses}), "
+                            "and at least one of each.", instructions=len(instructions), responses=len(responses)))
     examples = []
     for instruction, response in zip(instructions, responses):
         prompt_ids = tokenizer(render_prompt(tokenizer, instruction), add_special_tokens=False).input_ids
         answer_ids = tokenizer(response + tokenizer.eos_token, add_special_tokens=False).input_ids
         if len(prompt_ids) + len(answer_ids) > max_tokens:
-            raise ValueError(f"An example has {len(prompt_ids) + len(answer_ids)} tokens (> max_tokens={max_tokens}): "
-                             "shorten it.")
+            raise ValueError(tr("An example has {n} tokens (> max_tokens={max_tokens}): shorten it.",
+                                n=len(prompt_ids) + len(answer_ids), max_tokens=max_tokens))
         examples.append(Example(prompt_ids + answer_ids, [-100] * len(prompt_ids) + answer_ids))
     return examples
 
@@ -172,7 +173,7 @@ def add_lora(model, r: int = 8, alpha: int = 16, dropout: float = 0.0, targets=L
     from peft import LoraConfig, get_peft_model
 
     if r < 1:
-        raise ValueError("The LoRA rank r must be a positive integer (typical: 4 to 64).")
+        raise ValueError(tr("The LoRA rank r must be a positive integer (typical: 4 to 64)."))
     torch.manual_seed(seed)  # the A matrices start random: seed them
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets),
                         task_type="CAUSAL_LM")
@@ -187,8 +188,8 @@ def load_adapter(base_model, folder):
     from peft import PeftModel
 
     if not (Path(folder) / "adapter_config.json").is_file():
-        raise FileNotFoundError("No adapter_config.json in that folder: save the adapter first with "
-                                "model.save_pretrained(folder).")
+        raise FileNotFoundError(tr("No adapter_config.json in that folder: save the adapter first with "
+                                   "model.save_pretrained(folder)."))
     with _quiet_peft():
         model = PeftModel.from_pretrained(base_model, folder)
     model.eval()
@@ -217,7 +218,7 @@ def lora_count_for(model, r: int, targets=LORA_TARGETS) -> int:
         if isinstance(module, torch.nn.Linear) and parts[-1] in targets:
             total += lora_parameter_count(module.in_features, module.out_features, r)
     if total == 0:
-        raise ValueError(f"No linear layer named {list(targets)} in this model.")
+        raise ValueError(tr("No linear layer named {targets} in this model.", targets=list(targets)))
     return total
 
 
