@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .i18n import tr
+
 
 @dataclass(frozen=True)
 class TokenizerFacts:
@@ -134,15 +136,32 @@ def get_model_info(name: str) -> ModelInfo:
     """The catalog entry for ``name``; a clear error listing the known names otherwise."""
     if not isinstance(name, str) or not name.strip():
         raise UnknownModelError(
-            f"A model name must be a non-empty string, got {name!r}. Known models: {', '.join(CATALOG)}."
+            tr("A model name must be a non-empty string, got {name!r}. Known models: {models}.", name=name,
+               models=", ".join(CATALOG))
         )
     try:
         return CATALOG[name]
     except KeyError:
         raise UnknownModelError(
-            f"Unknown model {name!r}. Known models: {', '.join(CATALOG)}. "
-            "A Hugging Face hub id such as 'HuggingFaceTB/SmolLM2-360M-Instruct' also works when you are online."
+            tr("Unknown model {name!r}. Known models: {models}. "
+               "A Hugging Face hub id such as 'HuggingFaceTB/SmolLM2-360M-Instruct' also works when you are online.",
+               name=name, models=", ".join(CATALOG))
         ) from None
+
+
+def _training_data_text(text: str) -> str:
+    """A catalog entry's ``training_data`` in the lesson's language (the catalog itself stays in English).
+
+    One tr() per bundled model's text: when a model's ``training_data`` changes, change its line here too (an
+    unmatched text is shown in English).
+    """
+    return {
+        "released (SmolLM2 paper: FineWeb-Edu, DCLM, The Stack, FineMath, Cosmopedia; instruction data SmolTalk)":
+            tr("released (SmolLM2 paper: FineWeb-Edu, DCLM, The Stack, FineMath, Cosmopedia; instruction data "
+               "SmolTalk)"),
+        "not released (6T tokens, described in the Gemma 3 report)":
+            tr("not released (6T tokens, described in the Gemma 3 report)"),
+    }.get(text, text)
 
 
 def catalog_table():
@@ -153,6 +172,7 @@ def catalog_table():
     for info in CATALOG.values():
         row = asdict(info)
         row["parameters (M)"] = info.parameters_millions
+        row["training_data"] = _training_data_text(info.training_data)
         rows.append(row)
     columns = ["display_name", "organization", "kind", "architecture", "parameters (M)", "licence",
                "quantization", "training_data"]

@@ -7,6 +7,7 @@ every file.
 """
 from __future__ import annotations
 
+from .i18n import tr
 from .paths import asset
 
 REQUIRED_COLUMNS = ("source", "retrieved")
@@ -22,17 +23,18 @@ def validate(df, name: str, date_columns=(), required=()):
 
     missing = [c for c in (*REQUIRED_COLUMNS, *required) if c not in df.columns]
     if missing:
-        raise DataFileError(f"assets/{name} lacks the column(s) {missing}.")
+        raise DataFileError(tr("assets/{name} lacks the column(s) {missing}.", name=name, missing=missing))
     if df.empty:
-        raise DataFileError(f"assets/{name} has no rows.")
+        raise DataFileError(tr("assets/{name} has no rows.", name=name))
     empty = df["source"].isna() | (df["source"].astype(str).str.strip() == "")
     if empty.any():
-        raise DataFileError(f"assets/{name}: rows {list(df.index[empty])} have no source.")
+        raise DataFileError(tr("assets/{name}: rows {rows} have no source.", name=name, rows=list(df.index[empty])))
     for column in ("retrieved", *date_columns):
         parsed = pd.to_datetime(df[column], errors="coerce", format="mixed")
         if parsed.isna().any():
             bad = df.loc[parsed.isna(), column].tolist()
-            raise DataFileError(f"assets/{name}: column {column!r} has values that are not dates: {bad[:5]}")
+            raise DataFileError(tr("assets/{name}: column {column!r} has values that are not dates: {bad}", name=name,
+                                   column=column, bad=bad[:5]))
     return df
 
 

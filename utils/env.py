@@ -7,11 +7,13 @@ lessons were checked with them in an emulation of Colab's runtime (colab/ in the
 """
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 from importlib import metadata
 from pathlib import Path
 
+from .i18n import tr
 from .paths import ROOT
 
 KEY_PACKAGES = ["torch", "transformers", "tokenizers", "accelerate", "gguf", "safetensors", "plotly", "ipywidgets",
@@ -48,21 +50,21 @@ def environment_report():
     import torch
 
     colab = in_colab()
-    rows = [("Running in", "Google Colab" if colab else "your own Python environment"),
+    rows = [(tr("Running in"), "Google Colab" if colab else tr("your own Python environment")),
             ("Python", platform.python_version())]
     for name in KEY_PACKAGES:
         if colab and name in LOCAL_ONLY:
             continue
-        value = _version(name) or "not installed"
+        value = _version(name) or tr("not installed")
         if colab and name in COLAB_KEEPS:
-            value += " (Colab's own)"
+            value += tr(" (Colab's own)")
         rows.append((name, value))
-    rows.append(("CPU threads torch uses", str(torch.get_num_threads())))
-    rows.append(("CPU cores", str(os.cpu_count())))
+    rows.append((tr("CPU threads torch uses"), str(torch.get_num_threads())))
+    rows.append((tr("CPU cores"), str(os.cpu_count())))
     if torch.cuda.is_available():
         rows.append(("GPU", torch.cuda.get_device_name(0)))
     else:
-        rows.append(("GPU", "none: the lessons run on the CPU"))
+        rows.append(("GPU", tr("none: the lessons run on the CPU")))
     return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
 
@@ -86,14 +88,16 @@ def requirement_problems(requirements_files=None) -> list[str]:
         for req in _requirements(Path(path)):
             installed = _version(req.name)
             if installed is None:
-                problems.append(f"{req.name} is not installed (wanted {req.specifier})")
+                problems.append(tr("{name} is not installed (wanted {specifier})", name=req.name, specifier=req.specifier))
             elif not req.specifier.contains(installed.split("+")[0], prereleases=True):
-                problems.append(f"{req.name} {installed} is outside the tested range {req.specifier}")
+                problems.append(tr("{name} {installed} is outside the tested range {specifier}", name=req.name,
+                                   installed=installed, specifier=req.specifier))
             else:
                 module = sys.modules.get(req.name.replace("-", "_").lower())
                 loaded = getattr(module, "__version__", None)
                 if loaded and loaded != installed:
-                    problems.append(f"{req.name} {loaded} is loaded in this session, but {installed} is installed")
+                    problems.append(tr("{name} {loaded} is loaded in this session, but {installed} is installed",
+                                       name=req.name, loaded=loaded, installed=installed))
     return problems
 
 
@@ -102,21 +106,21 @@ def check_requirements(requirements_files=None) -> bool:
     files = [Path(p) for p in requirements_files] if requirements_files else requirement_files()
     problems = requirement_problems(files)
     count = sum(1 for path in files for _ in _requirements(path))
-    names = " and ".join(path.name for path in files)
+    names = functools.reduce(lambda a, b: tr("{first} and {second}", first=a, second=b), (p.name for p in files))
     colab = in_colab() and not requirements_files
     if colab:
         kept = ", ".join(f"{name} {_version(name)}" for name in COLAB_KEEPS)
-        print(f"Running in Google Colab. Colab keeps its own {kept}: the course does not replace them, and its "
-              "lessons were checked with them.")
+        print(tr("Running in Google Colab. Colab keeps its own {kept}: the course does not replace them, and its "
+                 "lessons were checked with them.", kept=kept))
     if not problems:
-        print(f"All {count} packages of {names} are installed and inside their tested ranges.")
+        print(tr("All {count} packages of {names} are installed and inside their tested ranges.", count=count, names=names))
         return True
-    print("Some packages differ from the tested set; the lessons may still run, but their outputs can differ:")
+    print(tr("Some packages differ from the tested set; the lessons may still run, but their outputs can differ:"))
     for problem in problems:
         print("  -", problem)
     if colab:
-        print("Fix: Runtime > Restart session, then run this lesson again from the top (the set-up cell installs "
-              "the tested versions; a restart makes Python load them).")
+        print(tr("Fix: Runtime > Restart session, then run this lesson again from the top (the set-up cell installs "
+                 "the tested versions; a restart makes Python load them)."))
     else:
-        print("Fix: run  bash setup.sh --no-lab  in the course folder, then restart the kernel.")
+        print(tr("Fix: run  bash setup.sh --no-lab  in the course folder, then restart the kernel."))
     return False

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from .i18n import tr
+
 if TYPE_CHECKING:  # for the type hints only: pandas loads when a function needs it
     import pandas as pd
 
@@ -77,7 +79,8 @@ def read_gguf_header(path: str | Path, array_head: int = 5) -> GGUFHeader:
 
     path = Path(path)
     if not path.is_file():
-        raise GGUFMetadataError(f"No file at {path.name!r}: give the path of a .gguf file (utils.models.gguf_path(name)).")
+        raise GGUFMetadataError(tr("No file at {file!r}: give the path of a .gguf file (utils.models.gguf_path(name)).",
+                                  file=path.name))
     value_types = {int(t): t.name for t in gguf.GGUFValueType}
 
     with open(path, "rb") as f:
@@ -86,19 +89,22 @@ def read_gguf_header(path: str | Path, array_head: int = 5) -> GGUFHeader:
             size = struct.calcsize(fmt)
             data = f.read(size)
             if len(data) != size:
-                raise GGUFMetadataError(f"{path.name} ends in the middle of its header: the file is truncated.")
+                raise GGUFMetadataError(tr("{file} ends in the middle of its header: the file is truncated.",
+                                          file=path.name))
             return struct.unpack(fmt, data)[0]
 
         def read_string():
             length = read("<Q")
             if length > 1 << 30:
-                raise GGUFMetadataError(f"{path.name}: implausible string length {length}; the file is damaged.")
+                raise GGUFMetadataError(tr("{file}: implausible string length {length}; the file is damaged.",
+                                          file=path.name, length=length))
             return f.read(length).decode("utf-8", errors="replace")
 
         def read_value(type_id):
             name = value_types.get(type_id)
             if name is None:
-                raise GGUFMetadataError(f"{path.name}: unknown metadata value type {type_id}; the file is damaged.")
+                raise GGUFMetadataError(tr("{file}: unknown metadata value type {type_id}; the file is damaged.",
+                                          file=path.name, type_id=type_id))
             if name == "STRING":
                 return read_string()
             if name == "ARRAY":
@@ -121,10 +127,12 @@ def read_gguf_header(path: str | Path, array_head: int = 5) -> GGUFHeader:
 
         magic = f.read(4)
         if magic != b"GGUF":
-            raise GGUFMetadataError(f"{path.name} is not a GGUF file (it starts with {magic!r}, not b'GGUF').")
+            raise GGUFMetadataError(tr("{file} is not a GGUF file (it starts with {magic!r}, not b'GGUF').", file=path.name,
+                                      magic=magic))
         version = read("<I")
         if version not in (2, 3):
-            raise GGUFMetadataError(f"{path.name}: GGUF version {version} is not supported (only 2 and 3).")
+            raise GGUFMetadataError(tr("{file}: GGUF version {version} is not supported (only 2 and 3).", file=path.name,
+                                      version=version))
         n_tensors, n_kv = read("<Q"), read("<Q")
         metadata = {}
         for _ in range(n_kv):

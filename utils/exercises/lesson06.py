@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..i18n import tr
 from . import close, exercise
 
 
@@ -45,17 +46,18 @@ def _solution_1() -> str:
 def check_dominates(answer):
     names = {m.lower(): m for m in _arena_rows()}
     if not isinstance(answer, str) or answer.strip().lower() not in names:
-        return False, "Give one model name exactly as it appears in the Arena table's `model` column (a string)."
+        return False, tr("Give one model name exactly as it appears in the Arena table's `model` column (a string).")
     model = names[answer.strip().lower()]
     if model == "GPT-4o":
-        return False, "A model cannot dominate itself: look for a point no further right that is at least as high."
+        return False, tr("A model cannot dominate itself: look for a point no further right that is at least as high.")
     if model in _dominators_of("GPT-4o"):
-        return True, f"{model} costs no more and is rated at least as high, in the same snapshot: GPT-4o is off the frontier."
+        return True, tr("{model} costs no more and is rated at least as high, in the same snapshot: GPT-4o is off the "
+                        "frontier.", model=model)
     cost, rating = _arena_rows()[model]
     if cost <= _arena_rows()["GPT-4o"][0]:
-        return False, (f"{model} is cheaper but rated lower than GPT-4o: that is a trade-off, not dominance. "
-                       "Look for a point that is both no further right than GPT-4o and at least as high.")
-    return False, f"{model} costs more than GPT-4o. Look left of GPT-4o on the chart, at least as high."
+        return False, tr("{model} is cheaper but rated lower than GPT-4o: that is a trade-off, not dominance. "
+                         "Look for a point that is both no further right than GPT-4o and at least as high.", model=model)
+    return False, tr("{model} costs more than GPT-4o. Look left of GPT-4o on the chart, at least as high.", model=model)
 
 
 def _gpt4o_mini_cost() -> float:
@@ -80,12 +82,13 @@ def _solution_2() -> float:
 def check_monthly_cost(answer):
     value, target = float(answer), _gpt4o_mini_cost()
     if close(value, target, rel=0.01):
-        return True, "Input and output tokens are billed at their own prices, per million tokens."
+        return True, tr("Input and output tokens are billed at their own prices, per million tokens.")
     if close(value, target / 1e6, rel=0.01) or close(value, target * 1e6, rel=0.01):
-        return False, "Off by a factor of a million: the prices are per 1M tokens and the volumes are in millions."
+        return False, tr("Off by a factor of a million: the prices are per 1M tokens and the volumes are in millions.")
     if close(value, 30 * 0.6 + 10 * 0.15, rel=0.01):
-        return False, "Check which price goes with which volume: input and output are priced differently."
-    return False, "Not that. Multiply each volume (in millions) by its own price: input with input, output with output."
+        return False, tr("Check which price goes with which volume: input and output are priced differently.")
+    return False, tr("Not that. Multiply each volume (in millions) by its own price: input with input, output with "
+                     "output.")
 
 
 BREAK_EVEN = 2.5 * 730 / 0.4  # 4,562.5 million tokens: a month of rent (730 h x USD 2.50) / USD 0.40 per million
@@ -102,10 +105,10 @@ def _solution_3() -> float:
 def check_break_even(answer):
     value = float(answer)
     if close(value, BREAK_EVEN, rel=0.02):
-        return True, "Below that volume the API is cheaper; above it the GPU wins, if it is fast enough to keep up."
+        return True, tr("Below that volume the API is cheaper; above it the GPU wins, if it is fast enough to keep up.")
     if close(value, 2.5 / 0.4, rel=0.02) or close(value, 2.5 * 24 / 0.4, rel=0.02):
-        return False, "An always-on GPU is billed for every hour of the month, not for one hour or one day."
-    return False, "Not that. Compare the GPU's monthly rent with the API's price per million tokens."
+        return False, tr("An always-on GPU is billed for every hour of the month, not for one hour or one day.")
+    return False, tr("Not that. Compare the GPU's monthly rent with the API's price per million tokens.")
 
 
 def _in_between_flips(key: str) -> bool:
@@ -127,12 +130,13 @@ def check_flip(answer):
 
     keys = {c.key for c in CRITERIA}
     if not isinstance(answer, str) or answer not in keys:
-        return False, "Give one criterion key as a string, as listed in the criteria table's index."
+        return False, tr("Give one criterion key as a string, as listed in the criteria table's index.")
     if PROFILES["in between"].get(answer):
-        return False, "That criterion is already switched on in this profile: pick one that is off."
+        return False, tr("That criterion is already switched on in this profile: pick one that is off.")
     if _in_between_flips(answer):
-        return True, "One heavy 'local' criterion breaks the tie: that is why weights matter."
-    return False, "With that one switched on the recommendation does not become a local model. Check which side it favours."
+        return True, tr("One heavy 'local' criterion breaks the tie: that is why weights matter.")
+    return False, tr("With that one switched on the recommendation does not become a local model. Check which side "
+                     "it favours.")
 
 
 # 06.5: 70e9 weights × 2 bytes = 140 GB; 140 / 80 = 1.75 -> 2 GPUs (weights only). Written out, not computed with
@@ -145,12 +149,12 @@ GPUS_FOR_70B_16BIT = 2
 def check_gpus_for_70b(answer):
     value = float(answer)
     if value != int(value):
-        return False, "Give a whole number of GPUs: a model cannot run on 1.75 GPUs, so round up."
+        return False, tr("Give a whole number of GPUs: a model cannot run on 1.75 GPUs, so round up.")
     if int(value) == GPUS_FOR_70B_16BIT:
-        return True, ("140 GB of weights: two 80 GB GPUs, before the KV cache. At 4 bits (35 GB) it fits one: that is "
-                      "what quantization (lesson 05) buys.")
+        return True, tr("140 GB of weights: two 80 GB GPUs, before the KV cache. At 4 bits (35 GB) it fits one: that is "
+                        "what quantization (lesson 05) buys.")
     if int(value) == 1:
-        return False, "70 GB would fit one GPU, but 16-bit means 2 bytes per weight. How many GB is that?"
+        return False, tr("70 GB would fit one GPU, but 16-bit means 2 bytes per weight. How many GB is that?")
     if int(value) >= 4:
-        return False, "Too many: 16 bits are 2 bytes (not 4 or 16). Weights = parameters × bytes per parameter."
-    return False, "Weights in GB = 70 × 2; divide by 80 GB and round up."
+        return False, tr("Too many: 16 bits are 2 bytes (not 4 or 16). Weights = parameters × bytes per parameter.")
+    return False, tr("Weights in GB = 70 × 2; divide by 80 GB and round up.")
