@@ -148,3 +148,32 @@ def test_title_exercise_numbering_and_a_linked_next(path):
         title = re.search(rf"\[([^\]]+)\]\({re.escape(following[0])}\)", nexts[-1])
         assert title and lesson_link(following[0], title.group(1), _language(path)) in nexts[-1], \
             f"{path.name}: Next links the following lesson of its own edition with utils.notebook.lesson_link"
+
+
+def unrendered_emphasis(markdown: str) -> list[str]:
+    """Text where ``**`` is left as asterisks by CommonMark (JupyterLab, Colab and GitHub follow its flanking rule).
+
+    Korean trips over it: ``**샘플링(sampling)**은`` does not close, because a closing ``**`` after punctuation
+    must be followed by a space or punctuation, not by the particle 은. Write ``**샘플링**(sampling)은``.
+    """
+    from markdown_it import MarkdownIt
+
+    found = []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        for child in token.children or []:
+            if child.type == "text" and "**" in child.content:
+                found.append(child.content[max(0, child.content.index("**") - 30):][:70])
+    return found
+
+
+def test_unrendered_emphasis_is_found():
+    assert unrendered_emphasis("가중치를 **블록(block)**으로 자릅니다.") and not unrendered_emphasis("**블록**(block)으로")
+    assert not unrendered_emphasis("`2**30` bytes, **bold**")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_bold_renders(path):
+    problems = [f"cell {i}: {text!r}" for i, cell in enumerate(_cells(path)) if cell["cell_type"] == "markdown"
+                for text in unrendered_emphasis("".join(cell["source"]))]
+    assert not problems, f"{_id(path)} shows literal ** (see unrendered_emphasis):\n  " + "\n  ".join(problems)
+
