@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .i18n import tr
 from .models import pad_id  # noqa: F401  (the one pad-id rule; lessons and scoring import it from here)
 
 
@@ -14,14 +15,17 @@ class EmptyPromptError(ValueError):
     """A prompt with no text in it."""
 
 
-def check_prompt(prompt, empty_hint: str = "write a question or the start of a text, e.g. 'The capital of France is'") -> str:
-    """``prompt`` if it is a non-empty string; otherwise an EmptyPromptError that says what to write (``empty_hint``).
+def check_prompt(prompt, empty_hint: str | None = None) -> str:
+    """``prompt`` if it is a non-empty string; otherwise an EmptyPromptError that says what to write (``empty_hint``,
+    by default "write a question or the start of a text, e.g. 'The capital of France is'", in the lesson's language).
 
     The one prompt check of the course: in-process generation uses it as is, ``utils.serving`` with its own hint."""
     if not isinstance(prompt, str):
-        raise EmptyPromptError(f"The prompt must be a string, got {type(prompt).__name__}.")
+        raise EmptyPromptError(tr("The prompt must be a string, got {kind}.", kind=type(prompt).__name__))
     if not prompt.strip():
-        raise EmptyPromptError(f"The prompt is empty: {empty_hint}.")
+        if empty_hint is None:
+            empty_hint = tr("write a question or the start of a text, e.g. 'The capital of France is'")
+        raise EmptyPromptError(tr("The prompt is empty: {hint}.", hint=empty_hint))
     return prompt
 
 
@@ -37,7 +41,7 @@ def render_prompt(tokenizer, prompt: str, chat: bool | None = None, system: str 
     if not chat:
         return prompt
     if not uses_chat_template(tokenizer):
-        raise ValueError("This tokenizer has no chat template: it belongs to a base model. Use chat=False.")
+        raise ValueError(tr("This tokenizer has no chat template: it belongs to a base model. Use chat=False."))
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
@@ -82,11 +86,11 @@ def generate(
     import torch
 
     if max_new_tokens < 1:
-        raise ValueError("max_new_tokens must be at least 1.")
+        raise ValueError(tr("max_new_tokens must be at least 1."))
     if temperature < 0:
-        raise ValueError("temperature must be 0 (greedy) or positive.")
+        raise ValueError(tr("temperature must be 0 (greedy) or positive."))
     if not 0 < top_p <= 1:
-        raise ValueError("top_p must be in (0, 1].")
+        raise ValueError(tr("top_p must be in (0, 1]."))
     ids = encode(tokenizer, model, prompt, chat=chat, system=system)
     options = greedy_options(tokenizer)
     options["max_new_tokens"] = max_new_tokens
@@ -113,9 +117,9 @@ def generate_batch(tokenizer, model, prompts: Sequence[str], max_new_tokens: int
 
     prompts = [check_prompt(p) for p in prompts]
     if not prompts:
-        raise EmptyPromptError("Give at least one prompt.")
+        raise EmptyPromptError(tr("Give at least one prompt."))
     if max_new_tokens < 1:
-        raise ValueError("max_new_tokens must be at least 1.")
+        raise ValueError(tr("max_new_tokens must be at least 1."))
     texts = [render_prompt(tokenizer, p, chat=chat) for p in prompts]
     add_special = not (chat if chat is not None else uses_chat_template(tokenizer))  # as in encode()
     side = tokenizer.padding_side
@@ -138,7 +142,7 @@ def next_token_table(tokenizer, model, prompt: str, k: int = 10, chat: bool | No
     import torch
 
     if k < 1:
-        raise ValueError("k must be at least 1.")
+        raise ValueError(tr("k must be at least 1."))
     ids = encode(tokenizer, model, prompt, chat=chat)
     with torch.inference_mode():
         logits = model(ids).logits[0, -1].float()

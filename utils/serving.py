@@ -38,6 +38,7 @@ from pathlib import Path
 from .catalog import CATALOG, get_model_info
 from .generation import EmptyPromptError  # noqa: F401  (re-exported: serving.EmptyPromptError is the same class)
 from .generation import check_prompt as _check_text
+from .i18n import tr
 from .models import cache_dir, ensure_local_copy
 
 HOST = "127.0.0.1"
@@ -77,7 +78,7 @@ class EndpointTimeoutError(EndpointError):
 
 def check_prompt(prompt) -> str:
     """``prompt`` if it is a non-empty string; otherwise generation's EmptyPromptError, worded for a chat request."""
-    return _check_text(prompt, empty_hint="write a question or an instruction for the model")
+    return _check_text(prompt, empty_hint=tr("write a question or an instruction for the model"))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -94,8 +95,9 @@ def serve_available() -> str | None:
     """None when ``transformers serve`` can run here; otherwise what is missing and how to install it."""
     missing = [m for m in ("fastapi", "uvicorn", "openai", "pydantic") if _find_spec(m) is None]
     if missing:
-        return (f"transformers serve needs {', '.join(missing)}, which are not installed. Install the course's "
-                "tested versions with  pip install -r requirements.txt  (in Colab: run the lesson's set-up cell).")
+        return tr("transformers serve needs {missing}, which are not installed. Install the course's "
+                  "tested versions with  pip install -r requirements.txt  (in Colab: run the lesson's set-up cell).",
+                  missing=", ".join(missing))
     return None
 
 
@@ -234,17 +236,19 @@ class LocalServer:
         return self.process.poll() is None
 
     def __str__(self) -> str:
-        batching = "on" if self.continuous_batching else "off"
-        state = "running" if self.running else "stopped"
-        return (f"transformers serve: {self.model} on {HOST} (loopback only), continuous batching {batching}, "
-                f"{state}")
+        batching = tr("continuous batching on") if self.continuous_batching else tr("continuous batching off")
+        if self.running:
+            return tr("transformers serve: {model} on {host} (loopback only), {batching}, running",
+                      model=self.model, host=HOST, batching=batching)
+        return tr("transformers serve: {model} on {host} (loopback only), {batching}, stopped",
+                  model=self.model, host=HOST, batching=batching)
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server's log file (for an error message, not for a stored output)."""
         try:
             return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
         except OSError:
-            return "(no log)"
+            return tr("(no log)")
 
     def stop(self) -> None:
         """Stop the server (its whole process group) and remove its pidfile. Stopping twice is harmless."""
@@ -294,21 +298,25 @@ def start_server(name: str = "smollm2-135m-instruct", continuous_batching: bool 
     ``print``) receives one line when the start begins and one when the server is ready.
     """
     if name not in CATALOG:
-        raise UnknownModelError(f"{name!r} is not a bundled model. The local server serves one of: "
-                                + ", ".join(CATALOG) + ".")
+        raise UnknownModelError(tr("{name!r} is not a bundled model. The local server serves one of: {names}.",
+                                   name=name, names=", ".join(CATALOG)))
     problem = serve_available()
     if problem:
         raise ServerStartError(problem)
     if port is not None and port_in_use(port):
-        raise ServerStartError(f"Port {port} is already in use on {HOST} (another server, or a notebook's). "
-                               "Leave port=None to let the course pick a free port, or choose another one.")
+        raise ServerStartError(tr("Port {port} is already in use on {host} (another server, or a notebook's). "
+                                  "Leave port=None to let the course pick a free port, or choose another one.",
+                                  port=port, host=HOST))
     reap_orphans()
     folder = ensure_local_copy(name, progress=progress or (lambda message: None))
     info = get_model_info(name)
     if progress:
-        batching = " with continuous batching" if continuous_batching else ""
-        progress(f"Starting transformers serve for {info.display_name}{batching} on {HOST} "
-                 "(about 10 s on an idle 2-core CPU)...")
+        if continuous_batching:
+            progress(tr("Starting transformers serve for {model} with continuous batching on {host} "
+                        "(about 10 s on an idle 2-core CPU)...", model=info.display_name, host=HOST))
+        else:
+            progress(tr("Starting transformers serve for {model} on {host} (about 10 s on an idle 2-core CPU)...",
+                        model=info.display_name, host=HOST))
     attempts = 1 if port is not None else 3
     last_error: Exception | None = None
     for _ in range(attempts):  # a free port can be taken by someone else before the server binds it
@@ -319,9 +327,11 @@ def start_server(name: str = "smollm2-135m-instruct", continuous_batching: bool 
             last_error = err
             continue
         if progress:
-            progress(f"Ready: {name} answers OpenAI-style requests on {HOST} (its address: the server's base_url).")
+            progress(tr("Ready: {name} answers OpenAI-style requests on {host} (its address: the server's base_url).",
+                        name=name, host=HOST))
         return server
-    raise ServerStartError(f"Could not bind a free port on {HOST} after {attempts} tries: {last_error}")
+    raise ServerStartError(tr("Could not bind a free port on {host} after {attempts} tries: {error}",
+                              host=HOST, attempts=attempts, error=last_error))
 
 
 class _PortTaken(Exception):
@@ -366,15 +376,15 @@ def _wait_ready(server: LocalServer, timeout: float) -> None:
             if "address already in use" in tail.lower():
                 raise _PortTaken(f"port {server.port} was taken")
             raise ServerStartError(
-                f"transformers serve exited (code {server.process.returncode}) before it was ready. "
-                f"The end of its log ({server.log_path}):\n{tail}")
+                tr("transformers serve exited (code {code}) before it was ready. The end of its log ({log}):\n{tail}",
+                   code=server.process.returncode, log=server.log_path, tail=tail))
         if health(server.base_url, timeout=1.0):
             return
         time.sleep(0.2)
     raise ServerStartError(
-        f"transformers serve did not answer its health check within {timeout:.0f} s, so it was stopped. On a busy "
-        "machine the start takes longer: try again with a larger timeout=, or close other notebooks. "
-        f"The end of its log ({server.log_path}):\n{server.log_tail()}")
+        tr("transformers serve did not answer its health check within {timeout:.0f} s, so it was stopped. On a busy "
+           "machine the start takes longer: try again with a larger timeout=, or close other notebooks. "
+           "The end of its log ({log}):\n{tail}", timeout=timeout, log=server.log_path, tail=server.log_tail()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -389,7 +399,7 @@ class Endpoint:
     api_key: str = field(repr=False)
 
     def __str__(self) -> str:
-        return f"{self.model} at {self.base_url} (key from {KEY_ENV})"
+        return tr("{model} at {url} (key from {env})", model=self.model, url=self.base_url, env=KEY_ENV)
 
 
 def endpoint_from_env() -> Endpoint | None:
@@ -406,17 +416,22 @@ def skip_reason() -> str | None:
     missing = [name for name in (KEY_ENV, MODEL_ENV) if not os.environ.get(name, "").strip()]
     if not missing:
         return None
-    return (f"Skipped: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set, so no request was "
-            "sent anywhere. To try a closed model (or a class server), set "
-            f"{KEY_ENV}, {MODEL_ENV} and, if it is not OpenAI's API, {URL_ENV} in the shell before starting "
-            "Jupyter. Never type a key into a notebook.")
+    advice = tr("To try a closed model (or a class server), set {key}, {model} and, if it is not OpenAI's API, {url} "
+                "in the shell before starting Jupyter. Never type a key into a notebook.",
+                key=KEY_ENV, model=MODEL_ENV, url=URL_ENV)
+    if len(missing) == 1:
+        return tr("Skipped: {missing} is not set, so no request was sent anywhere. {advice}",
+                  missing=missing[0], advice=advice)
+    first, second = missing
+    return tr("Skipped: {first} and {second} are not set, so no request was sent anywhere. {advice}",
+              first=first, second=second, advice=advice)
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, "[key hidden]")
-    return re.sub(r"\b(sk|key|tok)-[A-Za-z0-9_\-*]{6,}", "[key hidden]", text)
+            text = text.replace(secret, tr("[key hidden]"))
+    return re.sub(r"\b(sk|key|tok)-[A-Za-z0-9_\-*]{6,}", tr("[key hidden]"), text)
 
 
 def _server_detail(err) -> str:
@@ -443,47 +458,58 @@ def explained_errors(base_url: str, model: str, api_key: str = ""):
         yield
     except openai.APITimeoutError:
         raise EndpointTimeoutError(
-            f"{where} did not answer in time. A local server may be busy with other requests; a remote one may be "
-            "slow or unreachable. Try again, raise the client's timeout=, or ask for fewer max_tokens.") from None
+            tr("{where} did not answer in time. A local server may be busy with other requests; a remote one may be "
+               "slow or unreachable. Try again, raise the client's timeout=, or ask for fewer max_tokens.",
+               where=where)) from None
     except openai.APIConnectionError:
-        hint = ("Start it with serving.start_server() and use server.base_url; if you restarted the kernel, the old "
-                "server stopped with it." if local else f"Check {URL_ENV} and your network connection.")
-        raise ServerNotRunningError(f"Nothing answers at {where}: the server is not running or not ready yet. "
-                                    + hint) from None
+        hint = (tr("Start it with serving.start_server() and use server.base_url; if you restarted the kernel, the "
+                   "old server stopped with it.") if local
+                else tr("Check {env} and your network connection.", env=URL_ENV))
+        raise ServerNotRunningError(tr("Nothing answers at {where}: the server is not running or not ready yet. {hint}",
+                                       where=where, hint=hint)) from None
     except (openai.AuthenticationError, openai.PermissionDeniedError) as err:
         raise KeyRejectedError(
-            f"{where} refused the request (HTTP {err.status_code}): the key is missing, wrong, expired or not "
-            f"allowed to use {model!r}. Set a valid key in {KEY_ENV} in the shell before starting Jupyter "
-            "(the key itself is never shown here).") from None
+            tr("{where} refused the request (HTTP {status}): the key is missing, wrong, expired or not "
+               "allowed to use {model!r}. Set a valid key in {env} in the shell before starting Jupyter "
+               "(the key itself is never shown here).", where=where, status=err.status_code, model=model,
+               env=KEY_ENV)) from None
     except (openai.NotFoundError, openai.BadRequestError) as err:
         detail = _scrub(_server_detail(err), (api_key,))
         low = detail.lower()
         if isinstance(err, openai.NotFoundError) or "model" in low or "pinned" in low:  # transformers serve: "pinned"
-            served = " This server serves " + ", ".join(repr(m) for m in CATALOG if m in detail) + "." \
+            served = tr(" This server serves {names}.", names=", ".join(repr(m) for m in CATALOG if m in detail)) \
                 if local and any(m in detail for m in CATALOG) else ""
             raise UnknownModelError(
-                f"The endpoint does not serve a model called {model!r} (HTTP {err.status_code}).{served} "
-                f"Use the model name the server reports (server.model for the local one, {MODEL_ENV} for "
-                "another endpoint).") from None
-        raise EndpointError(f"The endpoint rejected the request (HTTP {err.status_code}): {detail[:300]}") from None
+                tr("The endpoint does not serve a model called {model!r} (HTTP {status}).{served} "
+                   "Use the model name the server reports (server.model for the local one, {env} for "
+                   "another endpoint).", model=model, status=err.status_code, served=served, env=MODEL_ENV)) from None
+        raise EndpointError(tr("The endpoint rejected the request (HTTP {status}): {detail}",
+                               status=err.status_code, detail=detail[:300])) from None
     except openai.APIStatusError as err:
         detail = _scrub(_server_detail(err), (api_key,))
-        raise EndpointError(f"{where} answered HTTP {err.status_code}: {detail[:300]}. If it persists, check the "
-                            "server's log or the provider's status page.") from None
+        raise EndpointError(tr("{where} answered HTTP {status}: {detail}. If it persists, check the "
+                               "server's log or the provider's status page.",
+                               where=where, status=err.status_code, detail=detail[:300])) from None
 
 
 # --------------------------------------------------------------------------------------------------
 # plots
 # --------------------------------------------------------------------------------------------------
-def throughput_figure(results, title: str = "Aggregate decode speed against simultaneous requests"):
-    """A plotly line chart of ``results`` (columns: batching, concurrent requests, tokens/s), numbers rounded."""
+def throughput_figure(results, title: str | None = None):
+    """A plotly line chart of ``results`` (columns: batching, concurrent requests, tokens/s), numbers rounded.
+
+    ``title`` defaults to "Aggregate decode speed against simultaneous requests" (in the lesson's language)."""
     import plotly.graph_objects as go
 
+    if title is None:
+        title = tr("Aggregate decode speed against simultaneous requests")
+    names = {"on": tr("continuous batching on"), "off": tr("continuous batching off")}
     fig = go.Figure()
     for mode, part in results.groupby("continuous batching", sort=False):
         fig.add_trace(go.Scatter(
             x=part["concurrent requests"].tolist(), y=part["tokens/s"].round(1).tolist(),
-            mode="lines+markers", name=f"continuous batching {mode}"))
-    fig.update_layout(title=title, xaxis_title="simultaneous requests", yaxis_title="tokens per second, all requests",
+            mode="lines+markers", name=names.get(mode, f"continuous batching {mode}")))
+    fig.update_layout(title=title, xaxis_title=tr("simultaneous requests"),
+                      yaxis_title=tr("tokens per second, all requests"),
                       xaxis={"type": "log", "tickvals": sorted(set(results["concurrent requests"]))}, height=380)
     return fig

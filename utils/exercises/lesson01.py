@@ -1,6 +1,7 @@
 """Exercises of lesson 01: what an LLM does."""
 import math
 
+from ..i18n import tr
 from . import close, exercise
 
 KOREAN = "더운 여름날에 먹기 좋은 가벼운 점심 메뉴를 추천해 주세요."
@@ -16,10 +17,10 @@ EXTRA_KOREAN_TOKENS = 52  # SmolLM2: 71 tokens, Gemma 3: 19 tokens (measured wit
 def _korean_tokens(answer):
     value = int(answer)
     if value == EXTRA_KOREAN_TOKENS:
-        return True, "A tokenizer trained mostly on English cuts Korean into single bytes, so it needs several tokens per syllable."
+        return True, tr("A tokenizer trained mostly on English cuts Korean into single bytes, so it needs several tokens per syllable.")
     if value < 0:
-        return False, "SmolLM2 needs more tokens than Gemma here, so the difference is positive."
-    return False, "Count the rows of tokenize_table(...) for each tokenizer on the Korean sentence, then subtract."
+        return False, tr("SmolLM2 needs more tokens than Gemma here, so the difference is positive.")
+    return False, tr("Count the rows of tokenize_table(...) for each tokenizer on the Korean sentence, then subtract.")
 
 
 def _softmax(logits, temperature):
@@ -38,15 +39,15 @@ def _softmax(logits, temperature):
 def _temperature(answer):
     values = [float(x) for x in answer]
     if len(values) != 3:
-        return False, "Give exactly three probabilities, one per token."
+        return False, tr("Give exactly three probabilities, one per token.")
     if not close(sum(values), 1.0, 0.01):
-        return False, "Probabilities must add up to 1: divide each exp(logit / T) by their sum."
+        return False, tr("Probabilities must add up to 1: divide each exp(logit / T) by their sum.")
     expected = _softmax([2.0, 1.0, 0.0], 0.5)
     if all(abs(v - e) < 0.005 for v, e in zip(values, expected)):
-        return True, "Dividing the logits by T < 1 stretches their gaps: the favourite gets even more probability."
+        return True, tr("Dividing the logits by T < 1 stretches their gaps: the favourite gets even more probability.")
     if all(abs(v - e) < 0.005 for v, e in zip(values, _softmax([2.0, 1.0, 0.0], 1.0))):
-        return False, "Those are the probabilities at temperature 1. Divide each logit by the temperature first."
-    return False, "Compute exp(logit / 0.5) for each token, then divide each by their sum."
+        return False, tr("Those are the probabilities at temperature 1. Divide each logit by the temperature first.")
+    return False, tr("Compute exp(logit / 0.5) for each token, then divide each by their sum.")
 
 
 @exercise(
@@ -59,10 +60,10 @@ def _temperature(answer):
 def _top_p(answer):
     chosen = sorted(int(x) for x in answer)
     if chosen == [0, 1, 2]:
-        return True, "Top-p keeps the smallest set of most probable tokens whose probabilities reach p, then renormalizes."
+        return True, tr("Top-p keeps the smallest set of most probable tokens whose probabilities reach p, then renormalizes.")
     if chosen == [0, 1]:
-        return False, "0.5 + 0.2 = 0.7 has not reached 0.8 yet: keep adding the next most probable token."
-    return False, "Sort by probability, add them up from the top, and stop as soon as the sum reaches 0.8."
+        return False, tr("0.5 + 0.2 = 0.7 has not reached 0.8 yet: keep adding the next most probable token.")
+    return False, tr("Sort by probability, add them up from the top, and stop as soon as the sum reaches 0.8.")
 
 
 @exercise(
@@ -73,7 +74,7 @@ def _top_p(answer):
 )
 def _greedy(answer):
     if not isinstance(answer, bool):
-        return False, "Answer with True or False (no quotes)."
+        return False, tr("Answer with True or False (no quotes).")
     if answer is False:
-        return True, "Greedy decoding always takes the most probable token; only sampling draws at random."
-    return False, "Look at the two greedy runs in the lesson: is anything random in taking the most probable token?"
+        return True, tr("Greedy decoding always takes the most probable token; only sampling draws at random.")
+    return False, tr("Look at the two greedy runs in the lesson: is anything random in taking the most probable token?")
