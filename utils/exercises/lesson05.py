@@ -105,7 +105,7 @@ def _questions_needed(answer):
     if close(value, WITHOUT_POWER, rel=0.03):
         return False, tr("That only reaches 95% confidence half of the time. Add the power term (z = 0.84 for 80%).")
     if value < 100:
-        return False, tr("Far too few: at 48 questions the lesson's interval was about ±15 points wide.")
+        return False, tr("Far too few: at 48 questions the lesson's interval was about ±13 points wide.")
     return False, tr("Use questions_needed(difference, disagreement) from section 6, with the difference and disagreement as shares.")
 
 
