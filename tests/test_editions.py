@@ -159,3 +159,16 @@ def test_tr_speaks_the_chosen_language():
             i18n.set_language("kr")
     finally:
         i18n.set_language("en")
+
+
+KOREAN_DOCS = sorted((ROOT / "docs" / "ko").glob("*.md")) + [ROOT / "README.ko.md"]
+
+
+@pytest.mark.parametrize("path", KOREAN_DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_korean_documents_render_their_bold(path):
+    """``**용어(term)**은`` leaves its asterisks on GitHub (CommonMark's flanking rule; test_notebook_hygiene)."""
+    from markdown_it import MarkdownIt
+
+    left = [child.content[:60] for token in MarkdownIt("commonmark").parse(path.read_text(encoding="utf-8"))
+            for child in token.children or [] if child.type == "text" and "**" in child.content]
+    assert not left, f"{path.name} shows literal **: {left[:5]}"
