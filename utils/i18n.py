@@ -13,7 +13,8 @@ in the Korean edition (or ``OPEN_LLM_COURSE_LANGUAGE=ko`` in the environment).
 The Korean catalog is one folder, ``utils/locale/ko/``: TOML files (one per lesson's helpers, plus
 ``common.toml``) whose keys are the English texts and whose values are the Korean ones. English text that comes
 from the course's data files (a quiz claim, a decision-guide answer) is translated through the same catalog;
-``DATA_TEXT`` lists which columns of which files. ``tests/test_editions.py`` fails when a ``tr("...")`` in
+``DATA_TEXT`` lists which columns of which files, and ``tr_data(cell)`` looks such a cell up.
+``tests/test_editions.py`` fails when a ``tr("...")`` in
 ``utils/`` or a listed data cell has no Korean entry, when an entry's ``{fields}`` differ from the English, and
 when an entry is no longer used.
 """
@@ -64,9 +65,16 @@ def catalog(language: str) -> dict[str, str]:
     return entries
 
 
+def tr_data(text: str) -> str:
+    """A cell of a data column registered with ``data_text``, in the lesson's language (no fields are filled in).
+
+    The same lookup as ``tr``; a separate name because its argument is data, not a literal the tests can read.
+    """
+    language = get_language()
+    return text if language == "en" else catalog(language).get(text, text)
+
+
 def tr(text: str, /, **fields) -> str:
     """``text`` in the lesson's language, with ``{fields}`` filled in (English when no translation exists)."""
-    language = get_language()
-    if language != "en":
-        text = catalog(language).get(text, text)
+    text = tr_data(text)
     return text.format(**fields) if fields else text

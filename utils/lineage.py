@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Iterable
 
-from .i18n import data_text, tr
+from .i18n import data_text, tr, tr_data
 
 if TYPE_CHECKING:  # for the type hints only: pandas and plotly load when a function needs them
     import pandas as pd
@@ -28,7 +28,6 @@ DERIVED = tuple(r for r in RELATIONS if r != "next generation")
 """The edges that mean "built from the parent's weights"."""
 
 data_text("lineage_models.csv", "relation", "licence")  # shown in the tree's hover texts, in the lesson's language
-tr_data = tr  # a cell of a column registered with data_text (its text is data, not a literal: see utils/i18n.py)
 
 
 class LineageError(ValueError):

@@ -348,7 +348,7 @@ def ensure_local_copy(name: str, progress=print) -> Path:
     with lock:  # a second process waits here, then finds the first one's copy good
         problem = copy_problem(target, source_sha256)
         if problem is not None:
-            if problem != tr("no converted copy yet"):
+            if target.is_dir():   # an existing copy failed its check (copy_problem); none at all is a first load
                 progress(FIRST_LOAD + tr("Rebuilding the local copy of {name}: {problem}.", name=name, problem=problem))
             started = time.perf_counter()
             _convert(name, source, source_sha256, target, progress)

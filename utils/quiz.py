@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .i18n import data_text, tr
+from .i18n import data_text, tr, tr_data
 
 if TYPE_CHECKING:  # for the type hints only: pandas and ipywidgets load when a function needs them
     import ipywidgets as widgets
@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # for the type hints only: pandas and ipywidgets load when a 
 
 VERDICTS = ("myth", "fact")
 data_text("myths_claims.csv", "claim", "explanation")  # shown in the quiz and in score_myths, in the lesson's language
-tr_data = tr  # a cell of a column registered with data_text (its text is data, not a literal: see utils/i18n.py)
 
 
 def load_myths() -> "pd.DataFrame":

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .i18n import data_text, tr
+from .i18n import data_text, tr, tr_data
 
 if TYPE_CHECKING:  # for the type hints only: pandas and plotly load when a function needs them
     import pandas as pd
     import plotly.graph_objects as go
 
 data_text("timeline_releases.csv", "event")  # shown in the chart's labels and hover texts, in the lesson's language
-tr_data = tr  # a cell of a column registered with data_text (its text is data, not a literal: see utils/i18n.py)
 
 ACCESS = ("closed", "open", "milestone")
 """Kinds of events: a closed release (API only), an open-weights release, a definition (OSI's)."""
